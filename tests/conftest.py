@@ -1,0 +1,114 @@
+"""Shared fixtures: an isolated PostgreSQL database and Redis db per test session, never internet."""
+
+from __future__ import annotations
+
+import os
+import random
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+REAL_FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "real"
+
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
+
+
+def _unavailable(what: str, err: Exception) -> None:
+    """Skip locally when a service is missing; in CI a missing service is a failure."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is not reachable in CI: {err}")
+    pytest.skip(f"{what} is not reachable: {err}")
+
+
+@pytest.fixture(scope="session")
+def real_fixtures() -> Path:
+    """../shared/fixtures/real, or skip where that folder is absent."""
+    if not REAL_FIXTURES.is_dir():
+        pytest.skip("../shared/fixtures/real is absent")
+    return REAL_FIXTURES
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    """A server where this session may create and drop its own databases."""
+    import psycopg
+
+    url = os.environ.get("PANTAU_DATABASE_URL", DEFAULT_PG)
+    try:
+        psycopg.connect(url, connect_timeout=3).close()
+    except psycopg.OperationalError as err:
+        _unavailable("PostgreSQL", err)
+    return url
+
+
+@pytest.fixture(scope="session")
+def make_database(pg_admin_url: str) -> Iterator[Callable[[], str]]:
+    """Factory of fresh empty databases on the test server, all dropped at session end."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    created: list[str] = []
+
+    def make() -> str:
+        name = f"pantau_t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        params = conninfo_to_dict(pg_admin_url)
+        params["dbname"] = name
+        return "postgresql://{user}@{host}:{port}/{dbname}".format(
+            user=params.get("user", "postgres"),
+            host=params.get("host", "127.0.0.1"),
+            port=params.get("port", 5432),
+            dbname=name,
+        ) if "://" in pg_admin_url else make_conninfo(**params)
+
+    yield make
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        for name in created:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def migrated_database(make_database: Callable[[], str]) -> str:
+    """One migrated database shared by the session (tests must not assume it is empty)."""
+    from crawler.storage.migrate import upgrade
+
+    url = make_database()
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def fresh_migrated_database(make_database: Callable[[], str]) -> str:
+    """A migrated database of this test's own."""
+    from crawler.storage.migrate import upgrade
+
+    url = make_database()
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """An empty Redis logical database of this session's own, flushed at the end."""
+    import redis
+
+    base = os.environ.get("PANTAU_REDIS_URL", DEFAULT_REDIS).rsplit("/", 1)[0]
+    try:
+        client = redis.Redis.from_url(base + "/0", socket_connect_timeout=3)
+        client.ping()
+    except redis.RedisError as err:
+        _unavailable("Redis", err)
+    for db in random.sample(range(1, 16), 15):
+        client = redis.Redis.from_url(f"{base}/{db}")
+        if client.dbsize() == 0:
+            break
+    else:
+        pytest.fail("no empty Redis logical database in 1..15 for this session")
+    url = f"{base}/{db}"
+    yield url
+    client.flushdb()
