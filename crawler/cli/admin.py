@@ -1,0 +1,122 @@
+"""Administrative commands: ``db migrate``, ``sources validate``, ``status``, ``services``."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from crawler.cli.services import connected_settings
+from crawler.config.settings import get_settings
+from crawler.config.sources import load_sources
+
+console = Console(highlight=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+sources_app = typer.Typer(help="The sources file.", no_args_is_help=True)
+services_app = typer.Typer(help="Embedded PostgreSQL and Redis under the state directory.",
+                           no_args_is_help=True)
+
+
+# A callback keeps a group with one command a group (`pantau db migrate`, not `pantau db`).
+@db_app.callback()
+def _db() -> None:
+    """Database schema."""
+
+
+@sources_app.callback()
+def _sources() -> None:
+    """The sources file."""
+
+
+@db_app.command("migrate")
+def migrate() -> None:
+    """Create or upgrade pantau's tables (safe to run from several machines at once)."""
+    from crawler.storage.migrate import current, upgrade
+
+    url = connected_settings().database_url
+    assert url is not None
+    upgrade(url)
+    console.print(f"database at revision [bold]{current(url)}[/]")
+
+
+@sources_app.command("validate")
+def validate(file: Annotated[Path, typer.Argument(help="The sources YAML file.")]) -> None:
+    """Check a sources file; print its regions and sources, or the first mistake."""
+    parsed = load_sources(file)
+    table = Table("region", "source", "kind", "engine", "url", "authors", title=str(file))
+    for source in parsed.sources():
+        table.add_row(source.region, source.name, source.kind, source.engine or "-",
+                      str(source.url), source.authors)
+    console.print(table)
+    console.print(f"[green]ok[/]: {len(parsed.regions)} regions, "
+                  f"{len(parsed.sources())} sources")
+
+
+def _duration(run: dict[str, Any]) -> str:
+    start, end = run.get("started_at"), run.get("finished_at")
+    if not isinstance(start, datetime):
+        return "-"
+    if not isinstance(end, datetime):
+        return "running"
+    return f"{(end - start).total_seconds():.1f}s"
+
+
+def status(
+    limit: Annotated[int, typer.Option(help="How many recent runs.")] = 20,
+    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Recent crawl runs from PostgreSQL (durable history; Flower forgets on restart)."""
+    from crawler.storage.db import connect
+    from crawler.storage.runs import RunStore
+
+    url = connected_settings().database_url
+    assert url is not None
+    with connect(url) as conn:
+        runs = RunStore(conn).recent(limit=limit, source=source)
+    if as_json:
+        typer.echo(json.dumps(runs, default=str, indent=2))
+        return
+    table = Table("run", "source", "region", "status", "pages", "new", "edited", "deleted",
+                  "errors", "started", "took", "reason", title="recent crawl runs")
+    colour = {"succeeded": "green", "running": "cyan", "queued": "cyan"}
+    for run in runs:
+        state = run["status"]
+        started = run.get("started_at") or run.get("queued_at")
+        table.add_row(
+            str(run["id"]), run["source"], run.get("region") or "-",
+            f"[{colour.get(state, 'red')}]{state}[/]", str(run.get("pages") or 0),
+            str(run.get("posts_new") or 0), str(run.get("posts_edited") or 0),
+            str(run.get("posts_deleted") or 0), str(run.get("errors") or 0),
+            started.strftime("%Y-%m-%d %H:%M:%S") if isinstance(started, datetime) else "-",
+            _duration(run), (run.get("reason") or "")[:80],
+        )
+    console.print(table if runs else "no crawl runs yet: start one with `pantau crawl`")
+
+
+@services_app.command("status")
+def services_status() -> None:
+    """Show whether the embedded servers of the state directory run, and their URLs."""
+    from crawler.embedded import EmbeddedPostgres, EmbeddedRedis
+
+    state = get_settings().state_dir
+    for name, service in (("PostgreSQL", EmbeddedPostgres(state)), ("Redis", EmbeddedRedis(state))):
+        running = service.is_running()
+        where = service.url if running else "-"
+        console.print(f"{name}: {'[green]running[/]' if running else 'stopped'} {where}")
+
+
+@services_app.command("stop")
+def services_stop() -> None:
+    """Stop the embedded servers of the state directory."""
+    from crawler.embedded import EmbeddedPostgres, EmbeddedRedis
+
+    state = get_settings().state_dir
+    EmbeddedRedis(state).stop()
+    EmbeddedPostgres(state).stop()
+    console.print(f"embedded services in {state} stopped")

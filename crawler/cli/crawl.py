@@ -1,0 +1,136 @@
+"""``pantau crawl TARGET``: enqueue one crawl of a configured source or of a URL."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from crawler.cli.errors import UserError
+from crawler.cli.services import connected_settings
+from crawler.config.settings import Settings
+from crawler.config.sources import Source, load_sources
+
+console = Console(highlight=False)
+
+
+def resolve_target(target: str, settings: Settings, config: Path | None, region: str | None,
+                   engine: str | None, authors: str | None) -> Source:
+    """A configured source by name, or an ad-hoc source for a URL."""
+    if "://" in target:
+        parts = urlsplit(target)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UserError(f"not a web address: {target}", "use http:// or https:// URLs")
+        slug = re.sub(r"[^a-z0-9]+", "-", f"{parts.hostname}-{parts.port or ''}".lower())
+        return Source.model_validate({
+            "name": f"adhoc-{slug.strip('-')}"[:63], "kind": "forum",
+            "engine": engine or "phpbb", "url": target, "region": region or "",
+            "authors": authors or "pseudonymize",
+        })
+    path = config or settings.config
+    if path is None:
+        raise UserError(f"{target!r} is not a URL and no sources file is configured",
+                        "pass --config FILE or set PANTAU_CONFIG")
+    source = load_sources(path).source(target)
+    overrides: dict[str, Any] = {}
+    if authors:
+        overrides["authors"] = authors
+    return source.model_copy(update=overrides) if overrides else source
+
+
+def crawl(
+    target: Annotated[str, typer.Argument(help="A source name from the config, or a URL.")],
+    wait: Annotated[bool, typer.Option(help="Follow the crawl until it ends.")] = False,
+    config: Annotated[Path | None, typer.Option(help="Sources file (default PANTAU_CONFIG).")]
+    = None,
+    region: Annotated[str | None, typer.Option(help="Region code for a URL target.")] = None,
+    engine: Annotated[str | None, typer.Option(help="Forum engine for a URL target.")] = None,
+    authors: Annotated[str | None, typer.Option(
+        help="Author policy: keep, pseudonymize or drop.")] = None,
+) -> None:
+    """Enqueue a crawl through Celery; with --wait, show its progress and its result."""
+    settings = connected_settings()
+    source = resolve_target(target, settings, config, region, engine, authors)
+    from crawler.storage.db import connect
+    from crawler.storage.runs import RunStore
+    from tasks.app import crawl_queue
+    from tasks.crawl import crawl_source
+
+    assert settings.database_url is not None
+    task_id = str(uuid.uuid4())
+    with connect(settings.database_url) as conn:
+        _require_schema(conn)
+        run_id = RunStore(conn).create(source.name, source.region, task_id=task_id)
+    queue = crawl_queue(source.region)
+    crawl_source.apply_async(args=[source.model_dump(mode="json"), run_id],
+                             task_id=task_id, queue=queue)
+    console.print(f"crawl of [bold]{source.name}[/] queued on {queue} as run {run_id}")
+    if not _worker_listens(queue):
+        console.print(f"[yellow]no worker is serving {queue} right now[/]: start one with "
+                      f"`pantau worker{' --region ' + source.region if source.region else ''}`")
+    if wait:
+        ok = follow(task_id, run_id, settings)
+        raise typer.Exit(0 if ok else 1)
+
+
+def _require_schema(conn: Any) -> None:
+    row = conn.execute("SELECT to_regclass('crawl_runs') IS NOT NULL").fetchone()
+    if not row or not row[0]:
+        raise UserError("the database has no pantau tables yet", "run `pantau db migrate`")
+
+
+def _worker_listens(queue: str) -> bool:
+    from tasks.app import app
+
+    replies = app.control.inspect(timeout=1.0).active_queues() or {}
+    return any(q.get("name") == queue for qs in replies.values() for q in qs)
+
+
+def follow(task_id: str, run_id: int, settings: Settings) -> bool:
+    """Show a progress bar fed by the task's progress until it ends; True on success."""
+    from celery.result import AsyncResult
+
+    from crawler.storage.db import connect
+    from crawler.storage.runs import RunStore
+    from tasks.app import app
+
+    result = AsyncResult(task_id, app=app)
+    columns = (SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
+               TextColumn("{task.fields[pages]} pages · {task.fields[items]} posts · "
+                          "{task.fields[errors]} errors"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        bar = progress.add_task("waiting for a worker", total=None, pages=0, items=0, errors=0)
+        while not result.ready():
+            info = result.info if result.state == "PROGRESS" else None
+            if isinstance(info, dict):
+                progress.update(bar, description="crawling", pages=info.get("pages", 0),
+                                items=info.get("items", 0), errors=info.get("errors", 0))
+            elif result.state == "STARTED":
+                progress.update(bar, description="starting")
+            time.sleep(0.3)
+    assert settings.database_url is not None
+    with connect(settings.database_url) as conn:
+        run = RunStore(conn).get(run_id) or {}
+    print_run(run)
+    return run.get("status") == "succeeded"
+
+
+def print_run(run: dict[str, Any]) -> None:
+    """One paragraph about a finished run."""
+    status = run.get("status", "unknown")
+    colour = "green" if status == "succeeded" else "red"
+    console.print(
+        f"run {run.get('id')} [{colour}]{status}[/]: {run.get('pages') or 0} pages, "
+        f"{run.get('posts_new') or 0} new, {run.get('posts_edited') or 0} edited, "
+        f"{run.get('posts_unchanged') or 0} unchanged, {run.get('posts_deleted') or 0} deleted, "
+        f"{run.get('errors') or 0} errors"
+    )
+    if run.get("reason"):
+        console.print(f"reason: {run['reason']}")

@@ -1,0 +1,64 @@
+"""User mistakes and unreachable services become one clear line plus a hint, never a traceback."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+from rich.console import Console
+
+from crawler.authors import MissingPseudonymKey
+from crawler.config.sources import ConfigError
+from crawler.storage.db import DatabaseUnavailable
+
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class UserError(Exception):
+    """A problem the user can fix; ``hint`` says how."""
+
+    def __init__(self, message: str, hint: str | None = None, code: int = 2) -> None:
+        super().__init__(message)
+        self.hint = hint
+        self.code = code
+
+
+def _describe(exc: BaseException) -> tuple[str, str | None, int] | None:
+    """Message, hint and exit code for the exceptions a user can cause, else None."""
+    import pydantic
+    import redis
+
+    if isinstance(exc, UserError):
+        return str(exc), exc.hint, exc.code
+    if isinstance(exc, ConfigError):
+        return str(exc), "fix the file, then check it with `pantau sources validate FILE`", 2
+    if isinstance(exc, DatabaseUnavailable):
+        return str(exc), "is PostgreSQL running? check PANTAU_DATABASE_URL", 1
+    if isinstance(exc, MissingPseudonymKey):
+        return str(exc), None, 2
+    if isinstance(exc, redis.ConnectionError | ConnectionRefusedError):
+        return (f"cannot reach Redis: {exc}", "is Redis running? check PANTAU_REDIS_URL", 1)
+    if isinstance(exc, pydantic.ValidationError):
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        name = f"PANTAU_{field.upper()}" if field else "settings"
+        return f"{name}: {first['msg']}", "see docs/operations.md for every setting", 2
+    return None
+
+
+def run_guarded(entry: Callable[[], object]) -> None:
+    """Run the CLI; known failures print one line (and a hint) and exit non-zero."""
+    try:
+        entry()
+    except KeyboardInterrupt:
+        err_console.print("[yellow]interrupted[/]")
+        sys.exit(130)
+    except Exception as exc:
+        described = _describe(exc)
+        if described is None:
+            raise
+        message, hint, code = described
+        err_console.print(f"[bold red]error:[/] {message}")
+        if hint:
+            err_console.print(f"[dim]hint:[/] {hint}")
+        sys.exit(code)

@@ -1,0 +1,27 @@
+"""The Typer app: wires the command groups together."""
+
+from __future__ import annotations
+
+import typer
+
+from crawler.cli import admin, crawl, worker
+from crawler.cli.errors import run_guarded
+
+app = typer.Typer(
+    name="pantau",
+    help="Crawl public discussion with Scrapy spiders run as Celery tasks into PostgreSQL.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("crawl")(crawl.crawl)
+app.command("status")(admin.status)
+app.command("worker", context_settings={"allow_extra_args": True})(worker.worker)
+app.add_typer(admin.db_app, name="db")
+app.add_typer(admin.sources_app, name="sources")
+app.add_typer(admin.services_app, name="services")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    run_guarded(app)

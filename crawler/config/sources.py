@@ -1,0 +1,218 @@
+"""The sources file: regions and their sources in YAML, validated by pydantic.
+
+A mistake is reported as one line naming the file, the region, the source and the field,
+for example ``sources.yaml: region 62, source forum-kalteng: field 'enginee': unknown
+field (did you mean 'engine'?)``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
+
+SourceKind = Literal[
+    "forum", "feed", "news", "telegram", "mastodon", "bluesky", "wordpress", "rendered"
+]
+Engine = Literal["phpbb"]
+REGION_CODE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
+SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
+
+
+class ConfigError(Exception):
+    """A sources file that cannot be used; ``str()`` is one line meant for the user."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Limits(_Strict):
+    """Bounds of one crawl of a source."""
+
+    max_pages: int | None = Field(default=None, ge=1, description="Stop after this many pages.")
+    max_depth: int | None = Field(default=None, ge=1, description="Links followed from the start.")
+    max_seconds: int | None = Field(default=None, ge=1, description="Stop after this long.")
+
+
+class Politeness(_Strict):
+    """Per-source overrides of the politeness defaults (see Settings)."""
+
+    download_delay: float | None = Field(default=None, ge=0)
+    concurrent_requests: int | None = Field(default=None, ge=1, le=16)
+    obey_robots_txt: bool | None = None
+
+
+class Source(_Strict):
+    """One crawlable place: a forum, a feed, a channel."""
+
+    name: Annotated[str, Field(description="Unique name, lowercase, e.g. forum-kalteng.")]
+    kind: SourceKind = "forum"
+    engine: Engine | None = Field(default=None, description="Forum engine where it applies.")
+    url: HttpUrl
+    region: str = Field(default="", description="Region code; inherited from the region block.")
+    timezone: str | None = Field(default=None, description="Site time zone; default: region's.")
+    authors: Literal["keep", "pseudonymize", "drop"] = "pseudonymize"
+    browser: bool = False
+    enabled: bool = True
+    limits: Limits = Limits()
+    politeness: Politeness = Politeness()
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_a_slug(cls, value: str) -> str:
+        if not SOURCE_NAME.match(value):
+            raise ValueError("use lowercase letters, digits, '.', '_' or '-' (max 63)")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str | None) -> str | None:
+        return _check_timezone(value) if value is not None else None
+
+    @property
+    def spider(self) -> str:
+        """The spider that crawls this source."""
+        if self.kind == "forum":
+            if self.engine is None:
+                raise ConfigError(f"source {self.name}: a forum needs an engine")
+            return self.engine
+        raise ConfigError(f"source {self.name}: kind {self.kind!r} has no spider yet")
+
+
+class Region(_Strict):
+    """An administrative region (Kemendagri code) and the sources watched for it."""
+
+    code: str
+    name: str
+    timezone: str = "Asia/Jakarta"
+    sources: list[Source] = []
+
+    @field_validator("code")
+    @classmethod
+    def _kemendagri_code(cls, value: str) -> str:
+        if not REGION_CODE.match(value):
+            raise ValueError("a Kemendagri code looks like 62, 62.71 or 62.71.01")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        return _check_timezone(value)
+
+
+class SourcesFile(_Strict):
+    """The whole file: a list of regions."""
+
+    regions: list[Region]
+
+    def sources(self) -> list[Source]:
+        """Every source, with its region code and time zone filled in."""
+        out = []
+        for region in self.regions:
+            for source in region.sources:
+                tz = source.timezone or region.timezone
+                out.append(source.model_copy(update={"region": region.code, "timezone": tz}))
+        return out
+
+    def source(self, name: str) -> Source:
+        """The source called ``name``, or a ConfigError that suggests a close name."""
+        by_name = {s.name: s for s in self.sources()}
+        if name in by_name:
+            return by_name[name]
+        close = difflib.get_close_matches(name, list(by_name), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(f"no source named {name!r}{hint}")
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {value!r} (use an IANA name like Asia/Jakarta)"
+        ) from None
+    return value
+
+
+def load_sources(path: Path) -> SourcesFile:
+    """Read and validate a sources file; every problem becomes one ConfigError line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read: {err.strerror or err}") from err
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(err, "problem", err)
+        raise ConfigError(f"{path}:{where}: not valid YAML: {problem}") from err
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping with a 'regions' list at the top")
+    try:
+        parsed = SourcesFile.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(f"{path}: {_describe(err, data)}") from err
+    _check_unique_names(path, parsed)
+    return parsed
+
+
+def _check_unique_names(path: Path, parsed: SourcesFile) -> None:
+    seen: dict[str, str] = {}
+    for source in parsed.sources():
+        if source.name in seen:
+            raise ConfigError(
+                f"{path}: region {source.region}, source {source.name}: name already used "
+                f"in region {seen[source.name]}"
+            )
+        seen[source.name] = source.region
+
+
+def _describe(err: ValidationError, data: dict[str, Any]) -> str:
+    """The first validation error as 'region R, source S: field F: message'."""
+    first = err.errors()[0]
+    loc = list(first["loc"])
+    where: list[str] = []
+    node: Any = data
+    fields: list[str] = []
+    model: type[BaseModel] = SourcesFile
+    for key in loc:
+        if isinstance(key, int) and isinstance(node, list) and key < len(node):
+            node = node[key]
+            if isinstance(node, dict) and model is Region:
+                where.append(f"region {node.get('code', f'#{key + 1}')}")
+            elif isinstance(node, dict) and model is Source:
+                where.append(f"source {node.get('name', f'#{key + 1}')}")
+            continue
+        fields.append(str(key))
+        node = node.get(key) if isinstance(node, dict) else None
+        model = {"regions": Region, "sources": Source}.get(str(key), model)
+    message = first["msg"]
+    if first["type"] == "extra_forbidden":
+        message = "unknown field" + _suggest(str(loc[-1]), _known_fields(loc))
+    elif first["type"] == "literal_error":
+        message = f"{message}, got {first.get('input')!r}"
+    field = ".".join(f for f in fields if f not in ("regions", "sources"))
+    parts = [*where, f"field '{field}'" if field else ""]
+    return ": ".join(p for p in [", ".join(w for w in parts[:-1] if w), parts[-1], message] if p)
+
+
+def _known_fields(loc: list[Any]) -> list[str]:
+    model: type[BaseModel] = SourcesFile
+    for key in loc[:-1]:
+        if isinstance(key, int):
+            continue
+        nested = {"regions": Region, "sources": Source, "limits": Limits, "politeness": Politeness}
+        model = nested.get(str(key), model)
+    return list(model.model_fields)
+
+
+def _suggest(word: str, candidates: list[str]) -> str:
+    close = difflib.get_close_matches(word, candidates, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -1,0 +1,47 @@
+"""Downloader middleware that records, with a reason, every request the crawl gave up on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from scrapy.statscollectors import StatsCollector
+
+MAX_ERROR_REASONS = 50
+
+
+def record_error(stats: StatsCollector | None, kind: str, url: str, message: str) -> None:
+    """Count an error and keep its reason (the first MAX_ERROR_REASONS of them)."""
+    if stats is None:
+        return
+    stats.inc_value("pantau/errors")
+    stats.inc_value(f"pantau/errors/{kind}")
+    reasons: list[dict[str, str]] = stats.get_value("pantau/error_reasons") or []
+    if len(reasons) < MAX_ERROR_REASONS:
+        reasons.append({"kind": kind, "url": url, "message": message[:500]})
+        stats.set_value("pantau/error_reasons", reasons)
+
+
+class FailureRecorder:
+    """Sits below RetryMiddleware, so it sees only final failures and final error responses."""
+
+    def __init__(self, stats: StatsCollector | None) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FailureRecorder:
+        return cls(crawler.stats)
+
+    def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+        if response.status >= 400 and not request.url.endswith("/robots.txt"):
+            record_error(self.stats, "http", request.url, f"HTTP {response.status}")
+        return response
+
+    def process_exception(self, request: Request, exception: Exception, spider: Spider) -> Any:
+        if not request.url.endswith("/robots.txt"):
+            name = type(exception).__name__
+            detail = str(exception) or name
+            record_error(self.stats, "network", request.url, f"{name}: {detail}")
+        return None

@@ -1,0 +1,49 @@
+"""Entry point of a spider process: ``python -m crawler.runner.child SPEC_JSON``.
+
+Started by :func:`crawler.runner.run_crawl` in a new session. It runs one Scrapy crawl with
+the settings built by :func:`crawler.runner.scrapy_settings.scrapy_settings`, reports progress
+on the file descriptor named by ``PANTAU_PROGRESS_FD``, and kills its own process group if
+the task process that started it disappears (SIGKILL leaves no chance to clean up otherwise).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+
+WATCHDOG_INTERVAL = 0.5
+
+
+def watch_parent(parent: int) -> None:
+    """Kill this process group as soon as ``parent`` is no longer our parent."""
+
+    def loop() -> None:
+        while True:
+            if os.getppid() != parent:
+                os.killpg(0, signal.SIGKILL)
+            time.sleep(WATCHDOG_INTERVAL)
+
+    threading.Thread(target=loop, name="pantau-parent-watchdog", daemon=True).start()
+
+
+def main(argv: list[str]) -> int:
+    """Run the crawl described by ``argv[1]`` (a CrawlSpec as JSON)."""
+    watch_parent(os.getppid())
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.config.settings import get_settings
+    from crawler.runner.scrapy_settings import scrapy_settings
+    from crawler.runner.spec import CrawlSpec
+
+    spec = CrawlSpec.model_validate_json(argv[1])
+    process = CrawlerProcess(scrapy_settings(get_settings(), spec))
+    process.crawl(spec.spider, start_url=spec.start_url, timezone=spec.timezone)
+    process.start()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,1 @@
+"""Scrapy spiders: thin engine adapters (selectors, URL patterns, paging)."""

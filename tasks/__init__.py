@@ -1,0 +1,1 @@
+"""Celery side of pantau: the app, its configuration, and thin crawl tasks."""

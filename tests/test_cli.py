@@ -1,0 +1,95 @@
+"""The CLI: user mistakes and dead services give one clear line and a hint, no traceback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def pantau(*args: str, env: dict[str, str] | None = None,
+           timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
+    return subprocess.run([sys.executable, "-m", "crawler", *args], env={**base, **(env or {})},
+                          capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_help_lists_the_commands() -> None:
+    result = pantau("--help")
+    assert result.returncode == 0
+    for command in ("crawl", "worker", "status", "db", "sources"):
+        assert command in result.stdout
+
+
+def test_sources_validate_ok(tmp_path: Path) -> None:
+    path = tmp_path / "sources.yaml"
+    path.write_text("regions:\n  - code: '62'\n    name: Kalimantan Tengah\n    sources:\n"
+                    "      - {name: forum-a, engine: phpbb, url: 'http://127.0.0.1:8765/'}\n")
+    result = pantau("sources", "validate", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "forum-a" in result.stdout and "1 regions, 1 sources" in result.stdout
+
+
+def test_sources_validate_typo_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "sources.yaml"
+    path.write_text("regions:\n  - code: '62'\n    name: Kalimantan Tengah\n    sources:\n"
+                    "      - {name: forum-a, engin: phpbb, url: 'http://127.0.0.1:8765/'}\n")
+    result = pantau("sources", "validate", str(path))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == (f"error: {path}: region 62, source forum-a: field 'engin': "
+                        "unknown field (did you mean 'engine'?)")
+    assert lines[1].startswith("hint:")
+
+
+def test_database_down_is_one_line(tmp_path: Path) -> None:
+    port = closed_port()
+    result = pantau("crawl", "http://127.0.0.1:8765/", env={
+        "PANTAU_DATABASE_URL": f"postgresql://pantau:s3cret@127.0.0.1:{port}/pantau",
+        "PANTAU_REDIS_URL": "redis://127.0.0.1:6379/0",
+        "PANTAU_STATE_DIR": str(tmp_path)})
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"127.0.0.1:{port}" in result.stderr
+    assert "s3cret" not in result.stderr
+    assert "hint: is PostgreSQL running?" in result.stderr
+
+
+def test_unknown_source_name_suggests(tmp_path: Path) -> None:
+    path = tmp_path / "sources.yaml"
+    path.write_text("regions:\n  - code: '62'\n    name: Kalimantan Tengah\n    sources:\n"
+                    "      - {name: forum-kalteng, engine: phpbb, url: 'http://127.0.0.1:1/'}\n")
+    result = pantau("crawl", "forum-kaltneg", "--config", str(path), env={
+        "PANTAU_DATABASE_URL": "postgresql://x@127.0.0.1:1/x",
+        "PANTAU_REDIS_URL": "redis://127.0.0.1:1/0", "PANTAU_STATE_DIR": str(tmp_path)})
+    assert result.returncode == 2
+    assert "did you mean 'forum-kalteng'?" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_setting_is_one_line(tmp_path: Path) -> None:
+    result = pantau("status", env={"PANTAU_DOWNLOAD_DELAY": "soon",
+                                   "PANTAU_STATE_DIR": str(tmp_path)})
+    assert result.returncode == 2
+    assert "PANTAU_DOWNLOAD_DELAY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1/", "http://"])
+def test_bad_url_target(url: str, tmp_path: Path) -> None:
+    result = pantau("crawl", url, env={"PANTAU_DATABASE_URL": "postgresql://x@127.0.0.1:1/x",
+                                       "PANTAU_REDIS_URL": "redis://127.0.0.1:1/0",
+                                       "PANTAU_STATE_DIR": str(tmp_path)})
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
