@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -17,6 +16,7 @@ import psutil
 from celery import Celery
 
 from crawler.config.settings import Settings
+from crawler.runner.process import kill_group
 from tasks.app import celery_config
 
 FAST_ENV = {
@@ -64,18 +64,7 @@ def running_worker(env: dict[str, str], log_path: Path, client: Celery,
                     raise RuntimeError(f"worker did not start:\n{log_path.read_text()[-3000:]}")
             yield proc
         finally:
-            stop_process_group(proc)
-
-
-def stop_process_group(proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    """SIGTERM the group (warm shutdown), SIGKILL what is left after ``timeout``."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=timeout)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=10)
+            kill_group(proc, grace=30)
 
 
 def session_processes(sid: int) -> list[psutil.Process]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from crawler.cli import admin, crawl, worker
+from crawler.cli import admin, crawl, demo, worker
 from crawler.cli.errors import run_guarded
 
 app = typer.Typer(
@@ -14,6 +14,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.command("demo")(demo.demo)
 app.command("crawl")(crawl.crawl)
 app.command("status")(admin.status)
 app.command("worker", context_settings={"allow_extra_args": True})(worker.worker)

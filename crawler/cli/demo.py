@@ -1,0 +1,253 @@
+"""``pantau demo``: the whole path on one machine, with nothing to configure.
+
+Embedded PostgreSQL and Redis (unless the environment names servers), the local phpBB demo
+forum, a real Celery worker process, one crawl enqueued through Celery with a progress bar,
+and a summary that compares what was stored with what the forum holds. Every process it
+started is stopped at the end, also on Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from types import FrameType
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from crawler.config.settings import Settings, get_settings
+from crawler.demosite.model import POSTS_PER_PAGE, TOPICS_PER_PAGE, Forum
+from crawler.runner.process import kill_group
+
+console = Console(highlight=False)
+DEMO_SOURCE = "demo-forum"
+DEMO_REGION = "62"
+WORKER_START_TIMEOUT = 60.0
+# Politeness override for the local demo site only: it is ours, on 127.0.0.1.
+DEMO_POLITENESS = {"download_delay": 0, "concurrent_requests": 8}
+
+
+def demo(
+    port: Annotated[int, typer.Option(help="Port of the demo forum on 127.0.0.1.")] = 8765,
+    seed: Annotated[int, typer.Option(help="Seed of the generated forum.")] = 62,
+    timeout: Annotated[float, typer.Option(help="Give up after this many seconds.")] = 600,
+) -> None:
+    """Crawl a local demo forum through Celery into PostgreSQL and compare with its truth."""
+    started = time.monotonic()
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(_sigterm_as_interrupt())
+        settings = stack.enter_context(_services())
+        from crawler.storage.migrate import upgrade
+
+        assert settings.database_url is not None
+        upgrade(settings.database_url)
+        from crawler.demosite import DemoForumServer, build_forum
+
+        server = stack.enter_context(_serve_forum(DemoForumServer, build_forum(seed), port))
+        console.print(f"demo forum: {server.url} ({len(server.forum.truth())} posts)")
+        stack.enter_context(_worker(settings))
+        run = _crawl(settings, server.url, server.forum, timeout)
+        same = _summary(settings, run, server.url, server.forum, time.monotonic() - started)
+    if not same:
+        raise typer.Exit(1)
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM unwinds like Ctrl-C, so every started process is stopped."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _services() -> Iterator[Settings]:
+    """Settings with database and Redis URLs; embedded servers started here are stopped after."""
+    settings = get_settings()
+    started: list[Any] = []
+    try:
+        if not (settings.database_url and settings.redis_url):
+            from crawler.embedded import EmbeddedPostgres, EmbeddedRedis
+
+            settings.state_dir.mkdir(parents=True, exist_ok=True)
+            for url_var, cls, name in (("PANTAU_DATABASE_URL", EmbeddedPostgres, "PostgreSQL"),
+                                       ("PANTAU_REDIS_URL", EmbeddedRedis, "Redis")):
+                if os.environ.get(url_var):
+                    continue
+                service = cls(settings.state_dir)
+                if not service.is_running():
+                    started.append(service)
+                with console.status(f"starting embedded {name} in {settings.state_dir}"):
+                    os.environ[url_var] = service.start()
+            get_settings.cache_clear()
+            settings = get_settings()
+        yield settings
+    finally:
+        for service in reversed(started):
+            service.stop()
+
+
+@contextlib.contextmanager
+def _serve_forum(server_cls: Any, forum: Forum, port: int) -> Iterator[Any]:
+    try:
+        server = server_cls(forum, host="127.0.0.1", port=port)
+    except OSError as err:
+        from crawler.cli.errors import UserError
+
+        raise UserError(f"cannot serve the demo forum on 127.0.0.1:{port}: {err.strerror}",
+                        "choose another port with --port") from err
+    with server:
+        yield server
+
+
+@contextlib.contextmanager
+def _worker(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
+    """A real `pantau worker` process in its own session, stopped with its whole group after."""
+    from tasks.app import app
+
+    log_dir = settings.state_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / "demo-worker.log"
+    hostname = f"demo-{os.getpid()}@%h"
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "crawler", "worker", "--region", DEMO_REGION,
+             "--concurrency", "1", "--hostname", hostname, "--loglevel", "info"],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True, env=dict(os.environ),
+        )
+    try:
+        with console.status("starting a Celery worker"):
+            deadline = time.monotonic() + WORKER_START_TIMEOUT
+            while not app.control.ping(timeout=0.5):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the worker did not start; see {log_path}")
+        console.print(f"worker pid {proc.pid} (log: {log_path})")
+        yield proc
+    finally:
+        kill_group(proc, grace=20)  # warm shutdown first: the worker acks or hands back
+
+
+def expected_pages(forum: Forum) -> int:
+    """Pages a full crawl fetches: robots.txt, the index, topic lists and topic pages."""
+    lists = sum(-(-len(forum.topics(b.forum_id)) // TOPICS_PER_PAGE) for b in forum.boards)
+    topics = sum(-(-len(t.posts) // POSTS_PER_PAGE) for t in forum.threads.values())
+    return 2 + lists + topics
+
+
+def _crawl(settings: Settings, url: str, forum: Forum, timeout: float) -> dict[str, Any]:
+    """Enqueue the crawl through Celery and follow it with a progress bar; return its run."""
+    from celery.result import AsyncResult
+
+    from crawler.config.sources import Source
+    from crawler.storage.db import connect
+    from crawler.storage.runs import RunStore
+    from tasks.app import crawl_queue
+    from tasks.crawl import crawl_source
+
+    source = Source.model_validate({
+        "name": DEMO_SOURCE, "kind": "forum", "engine": "phpbb", "url": url,
+        "region": DEMO_REGION, "timezone": "Asia/Jakarta", "authors": "keep",
+        "politeness": DEMO_POLITENESS,
+    })
+    assert settings.database_url is not None
+    with connect(settings.database_url) as conn:
+        store = RunStore(conn)
+        run_id = store.create(source.name, source.region)
+        result: AsyncResult = crawl_source.apply_async(
+            args=[source.model_dump(mode="json"), run_id], queue=crawl_queue(source.region))
+        columns = (TextColumn("[bold]crawling[/]"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("pages · {task.fields[items]} posts · {task.fields[errors]} errors"),
+                   TimeElapsedColumn())
+        deadline = time.monotonic() + timeout
+        with Progress(*columns, console=console) as progress:
+            bar = progress.add_task("crawl", total=expected_pages(forum), items=0, errors=0)
+            while not result.ready():
+                if time.monotonic() > deadline:
+                    result.revoke(terminate=True)
+                    raise RuntimeError(f"the demo crawl did not finish within {timeout:.0f} s")
+                info = result.info if result.state == "PROGRESS" else None
+                if isinstance(info, dict):
+                    progress.update(bar, completed=info.get("pages", 0),
+                                    items=info.get("items", 0), errors=info.get("errors", 0))
+                time.sleep(0.2)
+            run = store.get(run_id) or {}
+            progress.update(bar, completed=run.get("pages") or 0, items=run.get("items") or 0,
+                            errors=run.get("errors") or 0)
+        result.forget()
+    return run
+
+
+def _stored_matches_truth(conn: Any, url: str, forum: Forum) -> tuple[int, int]:
+    """Posts stored for the demo source, and how many of them equal the forum's truth."""
+    from crawler.extract.urls import site_key
+    from crawler.items import normalize_text, post_uid
+
+    site = site_key(url)
+    truth = {
+        (post_uid("phpbb", site, "post", p.native_id), p.thread_native_id, p.position,
+         p.author_name, p.published_at, normalize_text(p.body_text))
+        for p in forum.truth()
+    }
+    rows = conn.execute(
+        "SELECT uid, thread_native_id, position, author_name, published_at, body_text "
+        "FROM posts WHERE source = %s AND site = %s AND deleted_at IS NULL",
+        [DEMO_SOURCE, site]).fetchall()
+    return len(rows), len(truth & set(rows))
+
+
+def _summary(settings: Settings, run: dict[str, Any], url: str, forum: Forum,
+             elapsed: float) -> bool:
+    """Print the summary; True when the stored posts are exactly the forum's posts."""
+    from crawler.storage.db import connect, redact_url
+
+    assert settings.database_url is not None
+    with connect(settings.database_url) as conn:
+        stored, matching = _stored_matches_truth(conn, url, forum)
+    on_site = len(forum.truth())
+    same = run.get("status") == "succeeded" and stored == on_site == matching
+    stats = run.get("stats") or {}
+    crawl_seconds = float(stats.get("elapsed") or 0) or elapsed
+    table = Table(show_header=False, title="pantau demo", title_justify="left")
+    table.add_row("crawl run", f"{run.get('id')} ({run.get('status')})")
+    table.add_row("pages fetched", str(run.get("pages") or 0))
+    table.add_row("posts on the demo site", str(on_site))
+    table.add_row("posts stored", f"{stored} ({matching} identical to the site's)")
+    table.add_row("this run", f"{run.get('posts_new') or 0} new, "
+                  f"{run.get('posts_edited') or 0} edited, "
+                  f"{run.get('posts_unchanged') or 0} unchanged")
+    table.add_row("elapsed", f"{elapsed:.1f} s in all, {crawl_seconds:.1f} s crawling")
+    table.add_row("pages/s", f"{(run.get('pages') or 0) / max(crawl_seconds, 1e-6):.1f}")
+    console.print(table)
+    if same:
+        console.print("[green]ok[/]: every post of the demo forum is stored, none twice")
+    else:
+        console.print(f"[red]mismatch[/]: {run.get('reason') or 'stored posts differ'}")
+    prefix = f"PANTAU_STATE_DIR={settings.state_dir} " if "PANTAU_STATE_DIR" in os.environ else ""
+    query = "SELECT container, count(*) FROM posts GROUP BY 1"
+    hints = [
+        "",
+        "look further:",
+        f"  {prefix}pantau status",
+        "      recent crawl runs (this starts the embedded servers again;",
+        "      `pantau services stop` stops them)",
+        f"  psql '{redact_url(settings.database_url)}' -c '{query}'",
+        f"  PANTAU_REDIS_URL={settings.redis_url} celery -A tasks.app flower",
+        "      Flower on http://localhost:5555, while a worker runs (`pantau worker --region 62`)",
+    ]
+    console.print("\n".join(hints), soft_wrap=True)
+    return same
