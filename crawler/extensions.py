@@ -95,9 +95,13 @@ class ProgressReporter:
     def spider_error(self, failure: Failure, response: Any, spider: Spider) -> None:
         url = getattr(response, "url", "")
         record_error(self.crawler.stats, "parse", url,
-                     f"{failure.type.__name__}: {failure.getErrorMessage()}")
+                     f"{_name(failure)}: {failure.getErrorMessage()}")
 
     def item_error(self, item: Any, response: Any, spider: Spider, failure: Failure) -> None:
         url = getattr(response, "url", "")
         record_error(self.crawler.stats, "item", url,
-                     f"{failure.type.__name__}: {failure.getErrorMessage()}")
+                     f"{_name(failure)}: {failure.getErrorMessage()}")
+
+
+def _name(failure: Failure) -> str:
+    return failure.type.__name__ if failure.type is not None else "Error"

@@ -57,10 +57,12 @@ class NormalizePipeline:
         )
         title = normalize_text(item.title) or None
         body = normalize_text(item.body_text)
-        raw: dict[str, Any] = {"html": item.raw} if item.raw is not None else {}
+        # Raw markup names the author: it is kept only where the policy keeps names.
+        keep = spec.authors == "keep"
+        raw: dict[str, Any] = {"html": item.raw} if keep and item.raw is not None else {}
         if item.quoted_text:
             raw["quoted_text"] = item.quoted_text
-        if item.author_url and spec.authors == "keep":
+        if keep and item.author_url:
             raw["author_url"] = item.author_url
         return Post(
             uid=post_uid(spec.platform, spec.site, item.kind, item.native_id),

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from billiard.exceptions import WorkerLostError
 from celery import Task, signals
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.utils.log import get_task_logger
+from pydantic import ValidationError
 
 from crawler.config.sources import Source
 from crawler.runner import CrawlSpec, run_crawl
@@ -27,17 +27,18 @@ class CrawlFailed(Exception):
     """The crawl ended without success; the run row holds the details."""
 
 
-class CrawlTask(Task):  # type: ignore[misc]
-    """Records on the run row what the pool process could not (hard time limit, lost worker)."""
+class CrawlTask(Task):
+    """Records the hard time limit on the run row: the pool process was killed, it could not.
+
+    A lost worker needs no record: with ``task_reject_on_worker_lost`` the task is delivered
+    again and the new attempt takes over the same run row.
+    """
 
     def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any,
                    einfo: Any) -> None:
         if isinstance(exc, TimeLimitExceeded):
             run_store_once(lambda s: s.finish_by_task_id(
                 task_id, TIMEOUT, f"hard time limit exceeded ({exc}); spider killed"))
-        elif isinstance(exc, WorkerLostError):
-            run_store_once(lambda s: s.finish_by_task_id(
-                task_id, FAILED, f"worker process lost: {exc}"))
 
 
 @signals.task_revoked.connect
@@ -62,8 +63,14 @@ def _record_revocation(sender: Any = None, request: Any = None, terminated: bool
 )
 def crawl_source(self: Task, source: dict[str, Any], run_id: int | None = None) -> dict[str, Any]:
     """Crawl one source (its validated definition) and attribute posts to ``run_id``."""
-    src = Source.model_validate(source)
     store = RunStore(get_pool())
+    try:
+        src = Source.model_validate(source)
+    except ValidationError as err:
+        invalid = f"invalid source definition: {err.errors()[0]['msg']}"
+        if run_id is not None:
+            store.finish(run_id, FAILED, reason=invalid, counts={}, error_reasons=[])
+        raise CrawlFailed(invalid) from None
     with get_pool().connection() as conn:
         upsert_source(conn, name=src.name, kind=src.kind, engine=src.engine, url=str(src.url),
                       site=CrawlSpec.for_source(src, None).site, region=src.region,

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,58 @@ def test_bad_url_target(url: str, tmp_path: Path) -> None:
                                        "PANTAU_STATE_DIR": str(tmp_path)})
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+def test_redis_down_is_one_line_and_leaves_no_run(migrated_database: str, tmp_path: Path) -> None:
+    import psycopg
+
+    with psycopg.connect(migrated_database) as conn:
+        before = conn.execute("SELECT count(*) FROM crawl_runs").fetchone()
+    result = pantau("crawl", "http://127.0.0.1:8765/", "--region", "62", env={
+        "PANTAU_DATABASE_URL": migrated_database,
+        "PANTAU_REDIS_URL": f"redis://127.0.0.1:{closed_port()}/0",
+        "PANTAU_STATE_DIR": str(tmp_path)})
+    assert result.returncode == 1, result.stderr
+    assert "cannot reach Redis" in result.stderr
+    assert "Traceback" not in result.stderr
+    with psycopg.connect(migrated_database) as conn:
+        after = conn.execute("SELECT count(*) FROM crawl_runs").fetchone()
+    assert before == after
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--engine", "vbulletin"], "error: --engine: Input should be 'phpbb'"),
+        (["--authors", "everyone"], "error: --authors: Input should be 'keep', 'pseudonymize'"),
+        (["--region", "kalteng"], "error: --region: a Kemendagri code looks like 62"),
+    ],
+)
+def test_bad_option_values_name_the_option(args: list[str], expected: str,
+                                           tmp_path: Path) -> None:
+    result = pantau("crawl", "http://127.0.0.1:8765/", *args, env={
+        "PANTAU_DATABASE_URL": "postgresql://x@127.0.0.1:1/x",
+        "PANTAU_REDIS_URL": "redis://127.0.0.1:1/0", "PANTAU_STATE_DIR": str(tmp_path)})
+    assert result.returncode == 2
+    assert result.stderr.startswith(expected), result.stderr
+
+
+def test_disabled_source_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "sources.yaml"
+    path.write_text("regions:\n  - code: '62'\n    name: Kalimantan Tengah\n    sources:\n"
+                    "      - {name: forum-off, engine: phpbb, url: 'http://127.0.0.1:1/',"
+                    " enabled: false}\n")
+    result = pantau("crawl", "forum-off", "--config", str(path), env={
+        "PANTAU_DATABASE_URL": "postgresql://x@127.0.0.1:1/x",
+        "PANTAU_REDIS_URL": "redis://127.0.0.1:1/0", "PANTAU_STATE_DIR": str(tmp_path)})
+    assert result.returncode == 2
+    assert "source 'forum-off' is disabled" in result.stderr
+
+
+def test_status_before_migrate_says_so(make_database: Callable[[], str], tmp_path: Path) -> None:
+    result = pantau("status", env={"PANTAU_DATABASE_URL": make_database(),
+                                   "PANTAU_REDIS_URL": "redis://127.0.0.1:1/0",
+                                   "PANTAU_STATE_DIR": str(tmp_path)})
+    assert result.returncode == 2
+    assert "no pantau tables yet" in result.stderr
+    assert "pantau db migrate" in result.stderr

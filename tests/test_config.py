@@ -62,8 +62,15 @@ def test_good_file_fills_in_region_and_timezone(tmp_path: Path) -> None:
         (("url: https://forum.example.id/", "url: not a url"),
          "source forum-palangka: field 'url'"),
         (("name: forum-palangka", "name: forum-kalteng"), "name already used in region 62"),
+        (("code: \"62.71\"", "code: 62.71"),
+         "field 'code': put region codes in quotes, e.g. code: \"62.71\""),
+        (("kind: forum", "kind: news"),
+         "source forum-kalteng: kind 'news' has no spider yet (available: forum)"),
+        (("        engine: phpbb\n        url: http://127.0.0.1", "        url: http://127.0.0.1"),
+         "source forum-kalteng: a forum needs an engine (available: phpbb)"),
     ],
-    ids=["typo-field", "bad-kind", "nested-typo", "bad-code", "bad-tz", "bad-url", "duplicate"],
+    ids=["typo-field", "bad-kind", "nested-typo", "bad-code", "bad-tz", "bad-url", "duplicate",
+         "unquoted-code", "no-spider", "no-engine"],
 )
 def test_mistakes_are_one_line_naming_file_source_field(
         tmp_path: Path, change: tuple[str, str], expected: str) -> None:

@@ -307,3 +307,41 @@ def test_soft_time_limit_stops_spider_and_records_timeout(
     assert "soft time limit" in row["reason"]
 
 
+
+
+def test_cli_crawl_url_wait_then_status(worker: Any, database: str, redis_url: str,
+                                        forum_server: DemoForumServer, tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    env = worker_env(database, redis_url, tmp_path)
+    command = [sys.executable, "-m", "crawler"]
+    result = subprocess.run(
+        [*command, "crawl", forum_server.url, "--region", "62", "--engine", "phpbb",
+         "--authors", "keep", "--wait"],
+        env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "queued on crawl.62" in result.stdout
+    assert "succeeded" in result.stdout
+    status = subprocess.run([*command, "status", "--json", "--limit", "50"], env=env,
+                            capture_output=True, text=True, timeout=60, check=True)
+    runs = json.loads(status.stdout)
+    adhoc = [r for r in runs if r["source"].startswith("adhoc-127-0-0-1")]
+    assert adhoc and adhoc[0]["status"] == "succeeded"
+    assert adhoc[0]["pages"] > 100 and adhoc[0]["region"] == "62"
+
+
+def test_invalid_source_definition_fails_its_run(worker: Any, client: Celery,
+                                                 database: str) -> None:
+    from crawler.storage.runs import RunStore
+
+    with psycopg.connect(database) as conn:
+        run_id = RunStore(conn).create("forum-news", "62")
+    bad = source("forum-news", "http://127.0.0.1:1/", kind="news")
+    result = client.send_task("pantau.crawl_source", args=[bad, run_id], queue="crawl.62")
+    result.get(timeout=60, propagate=False)
+    assert result.status == "FAILURE"
+    row = run_row(database, run_id)
+    assert row["status"] == "failed"
+    assert "kind 'news' has no spider yet" in row["reason"]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import multiprocessing
+import socket
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
+import pytest
 
+from crawler.storage.db import DatabaseUnavailable
 from crawler.storage.migrate import alembic_config, current, head, sqlalchemy_url, upgrade
 
 TABLES = {"sources", "crawl_runs", "threads", "posts", "post_versions", "alembic_version"}
@@ -62,3 +65,11 @@ def test_concurrent_upgrades_in_processes(make_database: Callable[[], str]) -> N
     assert [proc.exitcode for proc in procs] == [0, 0, 0]
     assert current(url) == "0001"
     assert tables(url) == TABLES
+
+
+def test_upgrade_on_unreachable_server_raises_clear_error() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(DatabaseUnavailable, match=f"127.0.0.1:{port}/x"):
+        upgrade(f"postgresql://postgres:hunter2@127.0.0.1:{port}/x")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -11,9 +12,10 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from crawler.storage import writer as writer_module
 from crawler.storage.db import connect, make_pool
 from crawler.storage.queries import count_posts, posts_for_source, version_count
-from crawler.storage.writer import PostWriter, WriteResult, thread_uid
+from crawler.storage.writer import PostWriter, WriteResult, _Plan, thread_uid
 from tests.factories import BASE_TIME, edited, make_post, make_posts
 
 LATER = BASE_TIME + timedelta(days=2)
@@ -205,3 +207,60 @@ def test_posts_for_source(conn: psycopg.Connection[Any]) -> None:
     PostWriter(conn).write(make_posts(3) + make_posts(2, start=50, source="lain"))
     assert len(posts_for_source(conn, "lain")) == 2
     assert count_posts(conn, source="forum-kalteng") == 3
+
+
+def test_race_on_new_uid_falls_back_to_safe_path(
+    conn: psycopg.Connection[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = PostWriter(conn)
+    base = make_posts(3)
+    writer.write(base)
+    # pretend another writer inserted the stored rows after this one looked them up
+    monkeypatch.setattr(
+        writer_module, "_classify", lambda _conn, batch: _Plan(list(batch.values()), [], [], [])
+    )
+    batch = [
+        replace(base[0], seen_at=LATER),
+        edited(base[1], "Ralat: debat dipindah ke aula.", seen_at=LATER),
+        edited(base[2], "Normal ulang.", extractor_version=9),
+        make_post(40),
+    ]
+    assert writer.write(batch) == WriteResult(new=1, edited=1, unchanged=1, renormalized=1)
+    assert version_count(conn) == 1
+    assert stored(conn, base[1].uid)["version"] == 2
+    assert stored(conn, base[0].uid)["raw"] == base[0].raw
+
+
+def test_unchanged_rewrite_keeps_raw(conn: psycopg.Connection[Any]) -> None:
+    writer = PostWriter(conn)
+    post = make_post(8)
+    writer.write([post])
+    writer.write([replace(post, raw={"html": "<div>markup berubah</div>"}, seen_at=LATER)])
+    assert stored(conn, post.uid)["raw"] == post.raw
+    changed = edited(post, "Isi baru.", raw={"html": "<div>Isi baru.</div>"})
+    writer.write([changed])
+    assert stored(conn, post.uid)["raw"] == {"html": "<div>Isi baru.</div>"}
+
+
+def test_concurrent_writers_on_overlapping_batches(fresh_migrated_database: str) -> None:
+    posts = make_posts(300)
+    variants = [posts, [edited(p, p.body_text + " (ralat)") for p in posts]]
+
+    def work(variant: list[Any]) -> WriteResult:
+        total = WriteResult()
+        with connect(fresh_migrated_database) as own:
+            writer = PostWriter(own)
+            for start in range(0, len(variant), 50):
+                total += writer.write(variant[start : start + 50])
+        return total
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(work, variants))
+    assert sum(r.total for r in results) == 600
+    assert sum(r.new for r in results) == 300
+    with connect(fresh_migrated_database) as conn:
+        assert count_posts(conn) == 300
+        # an edit lands only where the original was stored first
+        edits = conn.execute("SELECT count(*) FROM posts WHERE version = 2").fetchone()
+        assert edits is not None
+        assert version_count(conn) == edits[0] == sum(r.edited for r in results)

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from crawler.cli.services import connected_settings
+from crawler.cli.services import connected_settings, require_schema
 from crawler.config.settings import get_settings
 from crawler.config.sources import load_sources
 
@@ -78,6 +78,7 @@ def status(
     url = connected_settings().database_url
     assert url is not None
     with connect(url) as conn:
+        require_schema(conn)
         runs = RunStore(conn).recent(limit=limit, source=source)
     if as_json:
         typer.echo(json.dumps(runs, default=str, indent=2))

@@ -10,13 +10,15 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from crawler.cli.errors import UserError
-from crawler.cli.services import connected_settings
+from crawler.cli.services import connected_settings, require_schema
 from crawler.config.settings import Settings
 from crawler.config.sources import Source, load_sources
+from crawler.storage.db import redact_url
 
 console = Console(highlight=False)
 
@@ -29,20 +31,39 @@ def resolve_target(target: str, settings: Settings, config: Path | None, region:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise UserError(f"not a web address: {target}", "use http:// or https:// URLs")
         slug = re.sub(r"[^a-z0-9]+", "-", f"{parts.hostname}-{parts.port or ''}".lower())
-        return Source.model_validate({
+        return _validated({
             "name": f"adhoc-{slug.strip('-')}"[:63], "kind": "forum",
             "engine": engine or "phpbb", "url": target, "region": region or "",
             "authors": authors or "pseudonymize",
         })
+    if region or engine:
+        raise UserError("--region and --engine apply to URL targets only",
+                        f"change them for {target!r} in the sources file")
     path = config or settings.config
     if path is None:
         raise UserError(f"{target!r} is not a URL and no sources file is configured",
                         "pass --config FILE or set PANTAU_CONFIG")
     source = load_sources(path).source(target)
-    overrides: dict[str, Any] = {}
+    if not source.enabled:
+        raise UserError(f"source {target!r} is disabled in {path}", "set 'enabled: true' there")
     if authors:
-        overrides["authors"] = authors
-    return source.model_copy(update=overrides) if overrides else source
+        source = _validated({**source.model_dump(), "authors": authors})
+    return source
+
+
+OPTION_OF_FIELD = {"engine": "--engine", "authors": "--authors", "region": "--region",
+                   "url": "TARGET"}
+
+
+def _validated(data: dict[str, Any]) -> Source:
+    """A Source from command-line values; a bad value names the option it came from."""
+    try:
+        return Source.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else ""
+        message = first["msg"].removeprefix("Value error, ")
+        raise UserError(f"{OPTION_OF_FIELD.get(field, field or 'source')}: {message}") from None
 
 
 def crawl(
@@ -65,12 +86,20 @@ def crawl(
 
     assert settings.database_url is not None
     task_id = str(uuid.uuid4())
+    _require_broker()
     with connect(settings.database_url) as conn:
-        _require_schema(conn)
-        run_id = RunStore(conn).create(source.name, source.region, task_id=task_id)
-    queue = crawl_queue(source.region)
-    crawl_source.apply_async(args=[source.model_dump(mode="json"), run_id],
-                             task_id=task_id, queue=queue)
+        require_schema(conn)
+        store = RunStore(conn)
+        run_id = store.create(source.name, source.region, task_id=task_id)
+        queue = crawl_queue(source.region)
+        try:
+            crawl_source.apply_async(args=[source.model_dump(mode="json"), run_id],
+                                     task_id=task_id, queue=queue, retry=False)
+        except Exception as err:
+            store.finish(run_id, "failed", reason=f"could not enqueue: {err}", counts={},
+                         error_reasons=[])
+            raise UserError(f"could not enqueue the crawl: {err}",
+                            "is Redis running? check PANTAU_REDIS_URL", code=1) from err
     console.print(f"crawl of [bold]{source.name}[/] queued on {queue} as run {run_id}")
     if not _worker_listens(queue):
         console.print(f"[yellow]no worker is serving {queue} right now[/]: start one with "
@@ -80,10 +109,16 @@ def crawl(
         raise typer.Exit(0 if ok else 1)
 
 
-def _require_schema(conn: Any) -> None:
-    row = conn.execute("SELECT to_regclass('crawl_runs') IS NOT NULL").fetchone()
-    if not row or not row[0]:
-        raise UserError("the database has no pantau tables yet", "run `pantau db migrate`")
+def _require_broker() -> None:
+    """Fail fast, in one line, when Redis cannot be reached."""
+    from tasks.app import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=3)
+    except Exception as err:
+        raise UserError(f"cannot reach Redis at {redact_url(app.conf.broker_url)}: {err}",
+                        "is Redis running? check PANTAU_REDIS_URL", code=1) from err
 
 
 def _worker_listens(queue: str) -> bool:

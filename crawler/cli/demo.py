@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from types import FrameType
@@ -43,7 +44,7 @@ def demo(
     """Crawl a local demo forum through Celery into PostgreSQL and compare with its truth."""
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
-        stack.enter_context(_sigterm_as_interrupt())
+        stack.enter_context(_interruptible())
         settings = stack.enter_context(_services())
         from crawler.storage.migrate import upgrade
 
@@ -56,22 +57,38 @@ def demo(
         stack.enter_context(_worker(settings))
         run = _crawl(settings, server.url, server.forum, timeout)
         same = _summary(settings, run, server.url, server.forum, time.monotonic() - started)
+    if _interrupted.is_set():
+        raise KeyboardInterrupt
     if not same:
         raise typer.Exit(1)
 
 
+_interrupted = threading.Event()
+
+
 @contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM unwinds like Ctrl-C, so every started process is stopped."""
+def _interruptible() -> Iterator[None]:
+    """Ctrl-C and SIGTERM unwind the demo, so every started process is stopped.
+
+    The flag is kept as well: a library that swallows KeyboardInterrupt in a retry loop
+    cannot make the demo carry on; its own loops check the flag.
+    """
 
     def handler(signum: int, frame: FrameType | None) -> None:
+        _interrupted.set()
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, handler)
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _check_interrupted() -> None:
+    if _interrupted.is_set():
+        raise KeyboardInterrupt
 
 
 @contextlib.contextmanager
@@ -134,6 +151,7 @@ def _worker(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
         with console.status("starting a Celery worker"):
             deadline = time.monotonic() + WORKER_START_TIMEOUT
             while not app.control.ping(timeout=0.5):
+                _check_interrupted()
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"the worker did not start; see {log_path}")
         console.print(f"worker pid {proc.pid} (log: {log_path})")
@@ -177,6 +195,7 @@ def _crawl(settings: Settings, url: str, forum: Forum, timeout: float) -> dict[s
         with Progress(*columns, console=console) as progress:
             bar = progress.add_task("crawl", total=expected_pages(forum), items=0, errors=0)
             while not result.ready():
+                _check_interrupted()
                 if time.monotonic() > deadline:
                     result.revoke(terminate=True)
                     raise RuntimeError(f"the demo crawl did not finish within {timeout:.0f} s")

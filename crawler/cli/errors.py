@@ -9,6 +9,7 @@ from rich.console import Console
 
 from crawler.authors import MissingPseudonymKey
 from crawler.config.sources import ConfigError
+from crawler.embedded import EmbeddedServiceError
 from crawler.storage.db import DatabaseUnavailable
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -38,7 +39,9 @@ def _describe(exc: BaseException) -> tuple[str, str | None, int] | None:
         return str(exc), None, 2
     if isinstance(exc, redis.ConnectionError | ConnectionRefusedError):
         return (f"cannot reach Redis: {exc}", "is Redis running? check PANTAU_REDIS_URL", 1)
-    if isinstance(exc, pydantic.ValidationError):
+    if isinstance(exc, EmbeddedServiceError):
+        return f"embedded service: {exc}", "see docs/operations.md, 'Single machine'", 1
+    if isinstance(exc, pydantic.ValidationError) and exc.title == "Settings":
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
         name = f"PANTAU_{field.upper()}" if field else "settings"

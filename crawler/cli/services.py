@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from crawler.cli.errors import err_console
 from crawler.config.settings import Settings, get_settings
@@ -39,3 +40,12 @@ def connected_settings(*, start: bool = True) -> Settings:
         os.environ["PANTAU_REDIS_URL"] = rd.start()
     get_settings.cache_clear()
     return get_settings()
+
+
+def require_schema(conn: Any) -> None:
+    """A clear error when the database has no pantau tables yet."""
+    from crawler.cli.errors import UserError
+
+    row = conn.execute("SELECT to_regclass('crawl_runs') IS NOT NULL").fetchone()
+    if not row or not row[0]:
+        raise UserError("the database has no pantau tables yet", "run `pantau db migrate`")

@@ -18,7 +18,8 @@ def worker(
         "--queue", "-Q", help="Also serve this queue (repeatable).")] = None,
     concurrency: Annotated[int | None, typer.Option(
         help="Crawls at once (default PANTAU_WORKER_CONCURRENCY).")] = None,
-    loglevel: Annotated[str, typer.Option(help="Worker log level.")] = "info",
+    loglevel: Annotated[str | None, typer.Option(
+        help="Worker log level (default PANTAU_LOG_LEVEL).")] = None,
     hostname: Annotated[str | None, typer.Option(help="Worker node name.")] = None,
 ) -> None:
     """Start a worker for crawl.default and the given regions' queues (Ctrl-C stops it).
@@ -33,7 +34,7 @@ def worker(
         "worker",
         "--queues", ",".join(dict.fromkeys(queues)),
         "--concurrency", str(concurrency or settings.worker_concurrency),
-        "--loglevel", loglevel,
+        "--loglevel", loglevel or settings.log_level,
         "--hostname", hostname or f"pantau-{os.getpid()}@%h",
         "--task-events",
         *ctx.args,

@@ -23,7 +23,8 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None,
         description="Redis URL used as Celery broker and result backend, "
-        "e.g. redis://redis:6379/0. Unset: the CLI starts an embedded Redis under the state directory.",
+        "e.g. redis://redis:6379/0. Unset: the CLI starts an embedded Redis under the state "
+        "directory.",
     )
     state_dir: Path = Field(
         default_factory=lambda: Path(platformdirs.user_data_dir("pantau")),
@@ -43,7 +44,9 @@ class Settings(BaseSettings):
         "0 disables it, leaving only the hard limit.",
     )
     task_time_limit: int = Field(
-        default=3600, ge=2, description="A crawl is killed, with its spider, after this many seconds."
+        default=3600,
+        ge=2,
+        description="A crawl is killed, with its spider, after this many seconds.",
     )
     visibility_timeout: int = Field(
         default=4200,

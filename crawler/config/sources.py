@@ -14,7 +14,15 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 SourceKind = Literal[
     "forum", "feed", "news", "telegram", "mastodon", "bluesky", "wordpress", "rendered"
@@ -58,10 +66,19 @@ class Source(_Strict):
     region: str = Field(default="", description="Region code; inherited from the region block.")
     timezone: str | None = Field(default=None, description="Site time zone; default: region's.")
     authors: Literal["keep", "pseudonymize", "drop"] = "pseudonymize"
-    browser: bool = False
-    enabled: bool = True
+    enabled: bool = Field(default=True, description="false: `pantau crawl NAME` refuses it.")
     limits: Limits = Limits()
     politeness: Politeness = Politeness()
+
+    @field_validator("region", mode="before")
+    @classmethod
+    def _region_code(cls, value: Any) -> Any:
+        return _check_region_code(value) if value != "" else value
+
+    @model_validator(mode="after")
+    def _has_a_spider(self) -> Source:
+        self.spider  # noqa: B018 - raises ConfigError for a kind or engine without a spider
+        return self
 
     @field_validator("name")
     @classmethod
@@ -80,9 +97,9 @@ class Source(_Strict):
         """The spider that crawls this source."""
         if self.kind == "forum":
             if self.engine is None:
-                raise ConfigError(f"source {self.name}: a forum needs an engine")
+                raise ValueError("a forum needs an engine (available: phpbb)")
             return self.engine
-        raise ConfigError(f"source {self.name}: kind {self.kind!r} has no spider yet")
+        raise ValueError(f"kind {self.kind!r} has no spider yet (available: forum)")
 
 
 class Region(_Strict):
@@ -93,12 +110,10 @@ class Region(_Strict):
     timezone: str = "Asia/Jakarta"
     sources: list[Source] = []
 
-    @field_validator("code")
+    @field_validator("code", mode="before")
     @classmethod
-    def _kemendagri_code(cls, value: str) -> str:
-        if not REGION_CODE.match(value):
-            raise ValueError("a Kemendagri code looks like 62, 62.71 or 62.71.01")
-        return value
+    def _kemendagri_code(cls, value: Any) -> Any:
+        return _check_region_code(value)
 
     @field_validator("timezone")
     @classmethod
@@ -128,6 +143,20 @@ class SourcesFile(_Strict):
         close = difflib.get_close_matches(name, list(by_name), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ConfigError(f"no source named {name!r}{hint}")
+
+
+# The model a key of the file leads to, for naming fields in error messages.
+NESTED: dict[str, type[BaseModel]] = {
+    "regions": Region, "sources": Source, "limits": Limits, "politeness": Politeness,
+}
+
+
+def _check_region_code(value: Any) -> Any:
+    if isinstance(value, int | float):
+        raise ValueError(f'put region codes in quotes, e.g. code: "{value}"')
+    if not isinstance(value, str) or not REGION_CODE.match(value):
+        raise ValueError("a Kemendagri code looks like 62, 62.71 or 62.71.01")
+    return value
 
 
 def _check_timezone(value: str) -> str:
@@ -192,8 +221,8 @@ def _describe(err: ValidationError, data: dict[str, Any]) -> str:
             continue
         fields.append(str(key))
         node = node.get(key) if isinstance(node, dict) else None
-        model = {"regions": Region, "sources": Source}.get(str(key), model)
-    message = first["msg"]
+        model = NESTED.get(str(key), model)
+    message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         message = "unknown field" + _suggest(str(loc[-1]), _known_fields(loc))
     elif first["type"] == "literal_error":
@@ -208,8 +237,7 @@ def _known_fields(loc: list[Any]) -> list[str]:
     for key in loc[:-1]:
         if isinstance(key, int):
             continue
-        nested = {"regions": Region, "sources": Source, "limits": Limits, "politeness": Politeness}
-        model = nested.get(str(key), model)
+        model = NESTED.get(str(key), model)
     return list(model.model_fields)
 
 

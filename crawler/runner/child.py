@@ -40,8 +40,14 @@ def main(argv: list[str]) -> int:
 
     spec = CrawlSpec.model_validate_json(argv[1])
     process = CrawlerProcess(scrapy_settings(get_settings(), spec))
-    process.crawl(spec.spider, start_url=spec.start_url, timezone=spec.timezone)
+    failures: list[str] = []
+    done = process.crawl(spec.spider, start_url=spec.start_url, timezone=spec.timezone)
+    done.addErrback(lambda failure: failures.append(
+        f"{failure.type.__name__ if failure.type else 'Error'}: {failure.getErrorMessage()}"))
     process.start()
+    if failures:  # the crawl could not start (a component raised while being built)
+        print(f"crawl failed to start: {failures[0]}", file=sys.stderr)
+        return 1
     return 0
 
 

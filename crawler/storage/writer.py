@@ -1,92 +1,33 @@
-"""The batched idempotent post writer: COPY into staging, then one upsert per batch.
+"""The batched idempotent post writer: one transaction per batch, COPY-based.
 
-Per batch, in one transaction: de-duplicate by uid (last wins), binary COPY into a temporary
-staging table, save the prior content of edited posts to ``post_versions`` (one statement that
-also classifies the batch), upsert ``posts`` and the batch's ``threads``. See docs/benchmarks.md.
+Per batch: de-duplicate by uid (last wins); lock the stored rows of the batch and classify each
+post as new, edited, re-normalized or unchanged; binary-COPY new posts straight into ``posts``;
+send stored ones through a temporary staging table (binary COPY) into one
+``INSERT ... ON CONFLICT DO UPDATE`` after saving the prior content of edits to
+``post_versions``; upsert the batch's ``threads``. A concurrent insert of a "new" uid makes the
+direct COPY fail; the batch is then retried through staging alone (the safe path, where SQL
+classifies). Why this shape: docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
 import weakref
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
-from operator import attrgetter
 from typing import Any
 
 import psycopg
-from psycopg import pq, sql
+from psycopg import errors, pq
 
 from crawler.items import Post, stable_hash
+from crawler.storage import writer_sql as q
 from crawler.storage._conn import ConnOrPool, borrowed
 
-STAGING = "pantau_staging_posts"
-
-# Post field -> PostgreSQL type, in Post's field order: the staging table and the binary COPY.
-POST_COLUMN_TYPES: dict[str, str] = {
-    "uid": "text",
-    "platform": "text",
-    "site": "text",
-    "source": "text",
-    "url": "text",
-    "native_id": "text",
-    "kind": "text",
-    "thread_native_id": "text",
-    "thread_title": "text",
-    "container": "text",
-    "parent_native_id": "text",
-    "quoted_native_ids": "text[]",
-    "position": "int4",
-    "author_key": "text",
-    "author_name": "text",
-    "published_at": "timestamptz",
-    "published_via": "text",
-    "seen_at": "timestamptz",
-    "edited_at": "timestamptz",
-    "title": "text",
-    "body_text": "text",
-    "language": "text",
-    "links": "text[]",
-    "hashtags": "text[]",
-    "mentions": "text[]",
-    "media": "jsonb",
-    "metrics": "jsonb",
-    "region_codes": "text[]",
-    "watchlist_flags": "text[]",
-    "content_hash": "text",
-    "extractor_version": "int4",
-    "raw": "jsonb",
-    "crawl_run": "int8",
-}
-POST_FIELDS = tuple(f.name for f in fields(Post))
-if tuple(POST_COLUMN_TYPES) != POST_FIELDS:  # pragma: no cover - guards the row contract
-    raise RuntimeError("crawler.items.Post changed: update POST_COLUMN_TYPES and the schema")
-
-post_row = attrgetter(*POST_FIELDS)
-
-# Columns overwritten from the new crawl on every write (metrics, placement, enrichment...).
-REFRESHED = (
-    "source", "url", "quoted_native_ids", "author_key", "author_name", "title", "body_text",
-    "content_hash", "extractor_version", "language", "links", "hashtags", "mentions", "media",
-    "metrics", "region_codes", "watchlist_flags",
-)  # fmt: skip
-# Columns that belong to the stored content version: replaced only when the content changed
-# (edit or re-normalization). Keeping ``raw`` otherwise keeps its TOAST chunks in place, so an
-# unchanged re-crawl does not rewrite kilobytes of markup per post.
-WITH_CONTENT = ("raw",)
-# Columns whose stored value survives a crawl that did not see them.
-KEPT_WHEN_NULL = (
-    "thread_native_id", "thread_title", "container", "parent_native_id", "position",
-    "edited_at", "crawl_run",
-)  # fmt: skip
-SAME_CONTENT = sql.SQL(
-    "(posts.content_hash = EXCLUDED.content_hash"
-    " AND posts.extractor_version = EXCLUDED.extractor_version)"
-)
-IS_EDIT = sql.SQL(
-    "(posts.content_hash <> EXCLUDED.content_hash"
-    " AND posts.extractor_version = EXCLUDED.extractor_version)"
-)
+# Connections known to hold the committed staging table (temp tables live per session), and
+# those that created it in the current, not yet committed, transaction.
+_staged: weakref.WeakSet[psycopg.Connection[Any]] = weakref.WeakSet()
+_creating: weakref.WeakSet[psycopg.Connection[Any]] = weakref.WeakSet()
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,144 +57,14 @@ def thread_uid(site: str, native_id: str) -> str:
     return stable_hash(site, "thread", native_id)
 
 
-def _idents(names: Sequence[str], prefix: str | None = None) -> sql.Composable:
-    if prefix is None:
-        return sql.SQL(", ").join(map(sql.Identifier, names))
-    return sql.SQL(", ").join(sql.Identifier(prefix, name) for name in names)
+@dataclass(slots=True)
+class _Plan:
+    """A batch split by what the locked stored rows say."""
 
-
-def _create_staging_sql() -> sql.Composed:
-    columns = sql.SQL(", ").join(
-        sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(pg_type))
-        for name, pg_type in POST_COLUMN_TYPES.items()
-    )
-    return sql.SQL("CREATE TEMP TABLE IF NOT EXISTS {} ({}) ON COMMIT DELETE ROWS").format(
-        sql.Identifier(STAGING), columns
-    )
-
-
-def _copy_sql() -> sql.Composed:
-    return sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
-        sql.Identifier("pg_temp", STAGING), _idents(POST_FIELDS)
-    )
-
-
-def _versions_sql() -> sql.Composed:
-    """Lock changed rows, save the prior content of edits, return (edited, renormalized).
-
-    The lateral subquery with FOR UPDATE is never flattened, so each staged uid is one probe
-    of posts_pkey in uid order (no hash join over the whole posts heap; stable lock order).
-    """
-    return sql.SQL(
-        """
-        WITH changed AS (
-            SELECT p.uid, p.version, p.content_hash, p.title, p.body_text, p.edited_at,
-                   p.crawl_run, s.seen_at, p.extractor_version = s.extractor_version AS is_edit
-            FROM (SELECT uid, content_hash, extractor_version, seen_at
-                  FROM {staging} ORDER BY uid) AS s
-            CROSS JOIN LATERAL (
-                SELECT uid, version, content_hash, title, body_text, edited_at, crawl_run,
-                       extractor_version
-                FROM posts
-                WHERE posts.uid = s.uid AND (posts.content_hash <> s.content_hash
-                                             OR posts.extractor_version <> s.extractor_version)
-                FOR UPDATE
-            ) AS p
-        ), saved AS (
-            INSERT INTO post_versions (uid, version, content_hash, title, body_text, edited_at,
-                                       superseded_at, crawl_run)
-            SELECT uid, version, content_hash, title, body_text, edited_at, seen_at, crawl_run
-            FROM changed WHERE is_edit
-            ON CONFLICT (uid, version) DO NOTHING
-        )
-        SELECT count(*) FILTER (WHERE is_edit), count(*) FILTER (WHERE NOT is_edit) FROM changed
-        """
-    ).format(staging=sql.Identifier("pg_temp", STAGING))
-
-
-def _upsert_sql() -> sql.Composed:
-    """Insert new posts, refresh seen ones; return (inserted, written)."""
-    target = [n for n in POST_FIELDS if n != "seen_at"]
-    target.insert(POST_FIELDS.index("seen_at"), "last_seen_at")
-    target.insert(POST_FIELDS.index("seen_at"), "first_seen_at")
-    source = [("seen_at" if n in ("first_seen_at", "last_seen_at") else n) for n in target]
-    sets = [sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(n)) for n in REFRESHED]
-    sets += [
-        sql.SQL("{0} = COALESCE(EXCLUDED.{0}, posts.{0})").format(sql.Identifier(n))
-        for n in KEPT_WHEN_NULL
-    ]
-    sets += [
-        sql.SQL("{0} = CASE WHEN {same} THEN posts.{0} ELSE EXCLUDED.{0} END").format(
-            sql.Identifier(n), same=SAME_CONTENT
-        )
-        for n in WITH_CONTENT
-    ]
-    return sql.SQL(
-        """
-        WITH up AS (
-            INSERT INTO posts ({target})
-            SELECT {source} FROM {staging} ORDER BY uid
-            ON CONFLICT (uid) DO UPDATE SET {sets},
-                first_seen_at = LEAST(posts.first_seen_at, EXCLUDED.first_seen_at),
-                last_seen_at = GREATEST(posts.last_seen_at, EXCLUDED.last_seen_at),
-                deleted_at = NULL,
-                published_at = CASE WHEN {keep_published} THEN posts.published_at
-                                    ELSE EXCLUDED.published_at END,
-                published_via = CASE WHEN {keep_published} THEN posts.published_via
-                                     ELSE EXCLUDED.published_via END,
-                version = posts.version + CASE WHEN {is_edit} THEN 1 ELSE 0 END,
-                updated_at = now()
-            RETURNING xmax = 0 AS inserted
-        )
-        SELECT count(*) FILTER (WHERE inserted), count(*) FROM up
-        """
-    ).format(
-        target=_idents(target),
-        source=_idents(source),
-        staging=sql.Identifier("pg_temp", STAGING),
-        sets=sql.SQL(", ").join(sets),
-        # a missing date, or one only known as "first seen", never replaces a stored date
-        keep_published=sql.SQL(
-            "(EXCLUDED.published_at IS NULL OR (EXCLUDED.published_via = 'first_seen'"
-            " AND posts.published_at IS NOT NULL))"
-        ),
-        is_edit=IS_EDIT,
-    )
-
-
-THREADS_UPSERT = """
-INSERT INTO threads (uid, site, source, native_id, url, title, container, first_seen_at,
-                     last_seen_at, last_complete_at, post_count)
-SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
-                     %s::text[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[],
-                     %s::int4[])
-ORDER BY 1
-ON CONFLICT (uid) DO UPDATE SET
-    source = EXCLUDED.source,
-    url = COALESCE(EXCLUDED.url, threads.url),
-    title = COALESCE(EXCLUDED.title, threads.title),
-    container = COALESCE(EXCLUDED.container, threads.container),
-    first_seen_at = LEAST(threads.first_seen_at, EXCLUDED.first_seen_at),
-    last_seen_at = GREATEST(threads.last_seen_at, EXCLUDED.last_seen_at),
-    last_complete_at = COALESCE(EXCLUDED.last_complete_at, threads.last_complete_at),
-    post_count = COALESCE(EXCLUDED.post_count, threads.post_count)
-"""
-
-MARK_DELETED = """
-UPDATE posts SET deleted_at = %(seen_at)s, updated_at = now()
-WHERE site = %(site)s AND thread_native_id = %(thread)s AND deleted_at IS NULL
-  AND first_seen_at <= %(seen_at)s AND NOT (native_id = ANY(%(present)s::text[]))
-"""
-
-CREATE_STAGING = _create_staging_sql()
-COPY_STAGING = _copy_sql()
-SAVE_VERSIONS = _versions_sql()
-UPSERT_POSTS = _upsert_sql()
-CLEAR_STAGING = sql.SQL("DELETE FROM {}").format(sql.Identifier("pg_temp", STAGING))
-STAGING_TYPES = list(POST_COLUMN_TYPES.values())
-
-# Connections known to hold the committed staging table (temp tables live per session).
-_staged: weakref.WeakSet[psycopg.Connection[Any]] = weakref.WeakSet()
+    new: list[Post]
+    edited: list[Post]
+    renormalized: list[Post]
+    unchanged: list[Post]
 
 
 class PostWriter:
@@ -274,20 +85,54 @@ class PostWriter:
         batch = {post.uid: post for post in posts}  # last wins; ON CONFLICT needs unique keys
         with borrowed(self._db) as conn:
             nested = conn.info.transaction_status != pq.TransactionStatus.IDLE
-            with conn.transaction():
-                if conn not in _staged:
-                    conn.execute(CREATE_STAGING)
-                if nested:  # ON COMMIT DELETE ROWS only empties it at the outer commit
-                    conn.execute(CLEAR_STAGING)
-                with conn.cursor().copy(COPY_STAGING) as copy:
-                    copy.set_types(STAGING_TYPES)
-                    for post in batch.values():
-                        copy.write_row(post_row(post))
-                edited, renormalized = _fetch_pair(conn.execute(SAVE_VERSIONS))
-                inserted, _written = _fetch_pair(conn.execute(UPSERT_POSTS))
-                _upsert_threads(conn, batch.values())
-            if not nested:
-                _staged.add(conn)
+            try:
+                try:
+                    with conn.transaction():
+                        result = self._write_fast(conn, batch, nested)
+                except errors.UniqueViolation:
+                    # a concurrent writer inserted one of our new uids after we looked
+                    _creating.discard(conn)
+                    with conn.transaction():
+                        result = self._write_safe(conn, batch, nested)
+                if not nested and conn in _creating:
+                    _staged.add(conn)
+            finally:
+                _creating.discard(conn)
+        return result
+
+    def _write_fast(
+        self, conn: psycopg.Connection[Any], batch: dict[str, Post], nested: bool
+    ) -> WriteResult:
+        plan = _classify(conn, batch)
+        if plan.new:
+            with conn.cursor().copy(q.COPY_DIRECT) as copy:
+                copy.set_types(q.DIRECT_TYPES)
+                for post in plan.new:
+                    row = q.post_row(post)
+                    seen = row[q.SEEN_AT]
+                    copy.write_row((*row[: q.SEEN_AT], *row[q.SEEN_AT + 1 :], seen, seen))
+        stored = plan.edited + plan.renormalized + plan.unchanged
+        if stored:
+            if plan.edited:
+                conn.execute(
+                    q.SAVE_EDITED,
+                    ([p.uid for p in plan.edited], [p.seen_at for p in plan.edited]),
+                )
+            # unchanged posts keep their stored raw (see WITH_CONTENT): don't ship it
+            _stage(conn, nested, stored, omit_raw=len(plan.edited) + len(plan.renormalized))
+            conn.execute(q.UPSERT_POSTS)
+        _upsert_threads(conn, batch.values())
+        return WriteResult(
+            len(plan.new), len(plan.edited), len(plan.unchanged), len(plan.renormalized)
+        )
+
+    def _write_safe(
+        self, conn: psycopg.Connection[Any], batch: dict[str, Post], nested: bool
+    ) -> WriteResult:
+        _stage(conn, nested, list(batch.values()))
+        edited, renormalized = _fetch_pair(conn.execute(q.SAVE_VERSIONS))
+        inserted, _written = _fetch_pair(conn.execute(q.UPSERT_POSTS))
+        _upsert_threads(conn, batch.values())
         unchanged = len(batch) - inserted - edited - renormalized
         return WriteResult(inserted, edited, unchanged, renormalized)
 
@@ -313,15 +158,58 @@ class PostWriter:
         present = sorted(set(post_native_ids))
         with borrowed(self._db) as conn, conn.transaction():
             conn.execute(
-                THREADS_UPSERT,
+                q.THREADS_UPSERT,
                 [[thread_uid(site, thread_native_id)], [site], [source], [thread_native_id],
                  [url], [title], [container], [seen_at], [seen_at], [seen_at], [len(present)]],
             )  # fmt: skip
             cur = conn.execute(
-                MARK_DELETED,
+                q.MARK_DELETED,
                 {"seen_at": seen_at, "site": site, "thread": thread_native_id, "present": present},
             )
             return cur.rowcount
+
+
+def _classify(conn: psycopg.Connection[Any], batch: dict[str, Post]) -> _Plan:
+    """Lock the batch's stored rows and split the batch by comparing content."""
+    stored = {
+        uid: (content, version)
+        for uid, content, version in conn.execute(q.LOCK_EXISTING, (list(batch),))
+    }
+    plan = _Plan([], [], [], [])
+    for uid in sorted(batch):  # uid order: concurrent inserts of one uid queue, not deadlock
+        post = batch[uid]
+        old = stored.get(uid)
+        if old is None:
+            plan.new.append(post)
+        elif old[1] != post.extractor_version:
+            plan.renormalized.append(post)
+        elif old[0] != post.content_hash:
+            plan.edited.append(post)
+        else:
+            plan.unchanged.append(post)
+    return plan
+
+
+def _stage(
+    conn: psycopg.Connection[Any], nested: bool, posts: Sequence[Post], omit_raw: int | None = None
+) -> None:
+    """Binary COPY posts into the session's staging table (created on first use).
+
+    With ``omit_raw``, posts from that index on are staged without ``raw``.
+    """
+    if conn not in _staged:
+        conn.execute(q.CREATE_STAGING)
+        _creating.add(conn)
+    if nested:  # ON COMMIT DELETE ROWS only empties it at the outer commit
+        conn.execute(q.CLEAR_STAGING)
+    cut = len(posts) if omit_raw is None else omit_raw
+    with conn.cursor().copy(q.COPY_STAGING) as copy:
+        copy.set_types(q.STAGING_TYPES)
+        for post in posts[:cut]:
+            copy.write_row(q.post_row(post))
+        for post in posts[cut:]:
+            row = q.post_row(post)
+            copy.write_row((*row[: q.RAW], None, *row[q.RAW + 1 :]))
 
 
 def _fetch_pair(cur: psycopg.Cursor[Any]) -> tuple[int, int]:
@@ -349,4 +237,4 @@ def _upsert_threads(conn: psycopg.Connection[Any], posts: Iterable[Post]) -> Non
          post.container, first_seen[site, native_id], post.seen_at, None, None)
         for (site, native_id), post in newest.items()
     ]  # fmt: skip
-    conn.execute(THREADS_UPSERT, [list(column) for column in zip(*rows, strict=True)])
+    conn.execute(q.THREADS_UPSERT, [list(column) for column in zip(*rows, strict=True)])

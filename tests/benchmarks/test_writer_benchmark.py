@@ -20,7 +20,8 @@ from crawler.items import Post
 from crawler.storage.db import connect
 from crawler.storage.migrate import upgrade
 from crawler.storage.runs import RunStore
-from crawler.storage.writer import POST_COLUMN_TYPES, POST_FIELDS, PostWriter, post_row
+from crawler.storage.writer import PostWriter
+from crawler.storage.writer_sql import POST_COLUMN_TYPES, POST_FIELDS, post_row
 from tests.factories import make_post
 
 ROWS = int(os.environ.get("PANTAU_BENCH_ROWS", "100000"))
