@@ -1,4 +1,4 @@
-"""Shared fixtures: an isolated PostgreSQL database and Redis db per test session, never internet."""
+"""Shared fixtures: an isolated PostgreSQL database and Redis db per test session; no internet."""
 
 from __future__ import annotations
 

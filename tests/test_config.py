@@ -51,8 +51,10 @@ def test_good_file_fills_in_region_and_timezone(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (("engine: phpbb\n        url: http://127.0.0.1", "enginee: phpbb\n        url: http://127.0.0.1"),
-         "region 62, source forum-kalteng: field 'enginee': unknown field (did you mean 'engine'?)"),
+        (("engine: phpbb\n        url: http://127.0.0.1",
+          "enginee: phpbb\n        url: http://127.0.0.1"),
+         "region 62, source forum-kalteng: field 'enginee': unknown field "
+         "(did you mean 'engine'?)"),
         (("kind: forum", "kind: forom"), "source forum-kalteng: field 'kind'"),
         (("{max_pages: 50}", "{max_pagez: 50}"),
          "region 62.71, source forum-palangka: field 'limits.max_pagez': unknown field "

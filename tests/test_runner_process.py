@@ -11,8 +11,8 @@ import time
 import psutil
 
 from crawler.authors import author_identity
-from crawler.runner.process import CrawlOutcome, kill_group
 from crawler.runner.outcome import judge
+from crawler.runner.process import CrawlOutcome, kill_group
 from crawler.runner.spec import CrawlSpec
 from tests.workers import session_processes
 
