@@ -10,6 +10,8 @@ from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.utils.log import get_task_logger
 from pydantic import ValidationError
 
+from crawler.authors import PSEUDONYM_KEY_HINT
+from crawler.config.settings import get_settings
 from crawler.config.sources import Source
 from crawler.runner import CrawlSpec, run_crawl
 from crawler.runner.outcome import FAILED, SUCCEEDED, TIMEOUT, judge
@@ -77,6 +79,9 @@ def crawl_source(self: Task, source: dict[str, Any], run_id: int | None = None) 
                       config=src.model_dump(mode="json"))
     if run_id is None:
         run_id = store.create(src.name, src.region, task_id=self.request.id)
+    if src.authors == "pseudonymize" and get_settings().pseudonym_key is None:
+        store.finish(run_id, FAILED, reason=PSEUDONYM_KEY_HINT, counts={}, error_reasons=[])
+        raise CrawlFailed(f"{src.name}: {PSEUDONYM_KEY_HINT}")
     store.start(run_id, self.request.id, self.request.hostname or "", os.getpid())
     spec = CrawlSpec.for_source(src, run_id)
     header = {"run_id": run_id, "source": src.name, "region": src.region}

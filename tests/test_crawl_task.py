@@ -345,3 +345,14 @@ def test_invalid_source_definition_fails_its_run(worker: Any, client: Celery,
     row = run_row(database, run_id)
     assert row["status"] == "failed"
     assert "kind 'news' has no spider yet" in row["reason"]
+
+
+def test_pseudonymizing_source_without_key_fails_with_reason(
+        worker: Any, client: Celery, database: str, forum_server: DemoForumServer) -> None:
+    src = source("forum-secret", forum_server.url, authors="pseudonymize")
+    result = crawl(client, src, timeout=60)
+    assert result.status == "FAILURE"
+    with psycopg.connect(database, row_factory=dict_row) as conn:
+        row = conn.execute("SELECT * FROM crawl_runs WHERE task_id = %s", [result.id]).fetchone()
+    assert row is not None and row["status"] == "failed"
+    assert "PANTAU_PSEUDONYM_KEY is not set" in row["reason"]

@@ -40,12 +40,13 @@ def _describe(exc: BaseException) -> tuple[str, str | None, int] | None:
     if isinstance(exc, redis.ConnectionError | ConnectionRefusedError):
         return (f"cannot reach Redis: {exc}", "is Redis running? check PANTAU_REDIS_URL", 1)
     if isinstance(exc, EmbeddedServiceError):
-        return f"embedded service: {exc}", "see docs/operations.md, 'Single machine'", 1
+        return f"embedded service: {exc}", "see docs/operations.md, 'One machine'", 1
     if isinstance(exc, pydantic.ValidationError) and exc.title == "Settings":
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
         name = f"PANTAU_{field.upper()}" if field else "settings"
-        return f"{name}: {first['msg']}", "see docs/operations.md for every setting", 2
+        message = first["msg"].removeprefix("Value error, ")
+        return f"{name}: {message}", "see docs/operations.md for every setting", 2
     return None
 
 
