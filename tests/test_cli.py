@@ -19,6 +19,12 @@ def pantau(*args: str, env: dict[str, str] | None = None,
                           capture_output=True, text=True, timeout=timeout, check=False)
 
 
+def unreachable(state: Path) -> dict[str, str]:
+    """Services nobody listens on: for mistakes that must be caught before any connection."""
+    return {"PANTAU_DATABASE_URL": "postgresql://x@127.0.0.1:1/x",
+            "PANTAU_REDIS_URL": "redis://127.0.0.1:1/0", "PANTAU_STATE_DIR": str(state)}
+
+
 def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -71,9 +77,7 @@ def test_unknown_source_name_suggests(tmp_path: Path) -> None:
     path = tmp_path / "sources.yaml"
     path.write_text("regions:\n  - code: '62'\n    name: Kalimantan Tengah\n    sources:\n"
                     "      - {name: forum-kalteng, engine: phpbb, url: 'http://127.0.0.1:1/'}\n")
-    result = pantau("crawl", "forum-kaltneg", "--config", str(path), env={
-        "PANTAU_DATABASE_URL": "postgresql://x@127.0.0.1:1/x",
-        "PANTAU_REDIS_URL": "redis://127.0.0.1:1/0", "PANTAU_STATE_DIR": str(tmp_path)})
+    result = pantau("crawl", "forum-kaltneg", "--config", str(path), env=unreachable(tmp_path))
     assert result.returncode == 2
     assert "did you mean 'forum-kalteng'?" in result.stderr
     assert "Traceback" not in result.stderr
@@ -89,9 +93,7 @@ def test_bad_setting_is_one_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("url", ["ftp://127.0.0.1/", "http://"])
 def test_bad_url_target(url: str, tmp_path: Path) -> None:
-    result = pantau("crawl", url, env={"PANTAU_DATABASE_URL": "postgresql://x@127.0.0.1:1/x",
-                                       "PANTAU_REDIS_URL": "redis://127.0.0.1:1/0",
-                                       "PANTAU_STATE_DIR": str(tmp_path)})
+    result = pantau("crawl", url, env=unreachable(tmp_path))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
 
@@ -123,9 +125,7 @@ def test_redis_down_is_one_line_and_leaves_no_run(migrated_database: str, tmp_pa
 )
 def test_bad_option_values_name_the_option(args: list[str], expected: str,
                                            tmp_path: Path) -> None:
-    result = pantau("crawl", "http://127.0.0.1:8765/", *args, env={
-        "PANTAU_DATABASE_URL": "postgresql://x@127.0.0.1:1/x",
-        "PANTAU_REDIS_URL": "redis://127.0.0.1:1/0", "PANTAU_STATE_DIR": str(tmp_path)})
+    result = pantau("crawl", "http://127.0.0.1:8765/", *args, env=unreachable(tmp_path))
     assert result.returncode == 2
     assert result.stderr.startswith(expected), result.stderr
 
@@ -135,9 +135,7 @@ def test_disabled_source_is_refused(tmp_path: Path) -> None:
     path.write_text("regions:\n  - code: '62'\n    name: Kalimantan Tengah\n    sources:\n"
                     "      - {name: forum-off, engine: phpbb, url: 'http://127.0.0.1:1/',"
                     " enabled: false}\n")
-    result = pantau("crawl", "forum-off", "--config", str(path), env={
-        "PANTAU_DATABASE_URL": "postgresql://x@127.0.0.1:1/x",
-        "PANTAU_REDIS_URL": "redis://127.0.0.1:1/0", "PANTAU_STATE_DIR": str(tmp_path)})
+    result = pantau("crawl", "forum-off", "--config", str(path), env=unreachable(tmp_path))
     assert result.returncode == 2
     assert "source 'forum-off' is disabled" in result.stderr
 

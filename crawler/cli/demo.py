@@ -24,7 +24,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from crawler.config.settings import Settings, get_settings
+from crawler.cli.services import connect_services
+from crawler.config.settings import Settings
 from crawler.demosite.model import POSTS_PER_PAGE, TOPICS_PER_PAGE, Forum
 from crawler.runner.process import kill_group
 
@@ -94,24 +95,8 @@ def _check_interrupted() -> None:
 @contextlib.contextmanager
 def _services() -> Iterator[Settings]:
     """Settings with database and Redis URLs; embedded servers started here are stopped after."""
-    settings = get_settings()
-    started: list[Any] = []
+    settings, started = connect_services()
     try:
-        if not (settings.database_url and settings.redis_url):
-            from crawler.embedded import EmbeddedPostgres, EmbeddedRedis
-
-            settings.state_dir.mkdir(parents=True, exist_ok=True)
-            for url_var, cls, name in (("PANTAU_DATABASE_URL", EmbeddedPostgres, "PostgreSQL"),
-                                       ("PANTAU_REDIS_URL", EmbeddedRedis, "Redis")):
-                if os.environ.get(url_var):
-                    continue
-                service = cls(settings.state_dir)
-                if not service.is_running():
-                    started.append(service)
-                with console.status(f"starting embedded {name} in {settings.state_dir}"):
-                    os.environ[url_var] = service.start()
-            get_settings.cache_clear()
-            settings = get_settings()
         yield settings
     finally:
         for service in reversed(started):

@@ -9,37 +9,39 @@ from crawler.cli.errors import err_console
 from crawler.config.settings import Settings, get_settings
 
 
-def connected_settings(*, start: bool = True) -> Settings:
-    """Settings whose database and Redis URLs are set.
+def connected_settings() -> Settings:
+    """Settings whose database and Redis URLs are set (see :func:`connect_services`)."""
+    return connect_services()[0]
+
+
+def connect_services() -> tuple[Settings, list[Any]]:
+    """Settings whose database and Redis URLs are set, and the embedded servers started here.
 
     URLs from ``PANTAU_DATABASE_URL``/``PANTAU_REDIS_URL`` win. For whatever is unset, the
-    embedded server under the state directory is used (and started when ``start``); its URL
-    is put into this process's environment, so Celery, worker processes and spiders started
-    from here read the same settings.
+    embedded server under the state directory is used, started when it does not run yet; its
+    URL is put into this process's environment, so Celery, worker processes and spiders
+    started from here read the same settings. Servers started here keep running unless the
+    caller stops them (``pantau demo`` does; ``pantau services stop`` does later).
     """
     settings = get_settings()
     if settings.database_url and settings.redis_url:
-        return settings
+        return settings, []
     from crawler.embedded import EmbeddedPostgres, EmbeddedRedis
 
     state = settings.state_dir
     state.mkdir(parents=True, exist_ok=True)
-    if not settings.database_url:
-        pg = EmbeddedPostgres(state)
-        if not pg.is_running():
-            if not start:
-                raise RuntimeError("embedded PostgreSQL is not running")
-            err_console.print(f"[dim]starting embedded PostgreSQL in {state}[/]")
-        os.environ["PANTAU_DATABASE_URL"] = pg.start()
-    if not settings.redis_url:
-        rd = EmbeddedRedis(state)
-        if not rd.is_running():
-            if not start:
-                raise RuntimeError("embedded Redis is not running")
-            err_console.print(f"[dim]starting embedded Redis in {state}[/]")
-        os.environ["PANTAU_REDIS_URL"] = rd.start()
+    started: list[Any] = []
+    for field, cls, name in (("database_url", EmbeddedPostgres, "PostgreSQL"),
+                             ("redis_url", EmbeddedRedis, "Redis")):
+        if getattr(settings, field):
+            continue
+        service = cls(state)
+        if not service.is_running():
+            err_console.print(f"[dim]starting embedded {name} in {state}[/]")
+            started.append(service)
+        os.environ[f"PANTAU_{field.upper()}"] = service.start()
     get_settings.cache_clear()
-    return get_settings()
+    return get_settings(), started
 
 
 def require_schema(conn: Any) -> None:
