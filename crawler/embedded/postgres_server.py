@@ -18,14 +18,11 @@ from crawler.embedded._common import (
     LOOPBACK,
     MAX_UNIX_SOCKET_PATH,
     EmbeddedServiceError,
-    binary_choice,
     choose_port,
     log,
     log_tail,
     our_process,
     read_first_int,
-    state_lock,
-    stop_process,
 )
 from crawler.embedded._privileges import (
     ServiceUser,
@@ -34,6 +31,7 @@ from crawler.embedded._privileges import (
     run_as,
     service_user,
 )
+from crawler.embedded._server import EmbeddedServer
 
 ROLE = "pantau"
 DATABASE = "pantau"
@@ -45,7 +43,7 @@ host    all   all   127.0.0.1/32  trust
 """
 
 
-class EmbeddedPostgres:
+class EmbeddedPostgres(EmbeddedServer):
     """A PostgreSQL server under `state_dir/postgres/`: `data/`, `postgres.log`, `port`.
 
     `start()` initializes the cluster on first use (role and database "pantau", trust auth on
@@ -55,6 +53,10 @@ class EmbeddedPostgres:
     `binaries` is "auto", "system" or "bundled" (default: $PANTAU_EMBEDDED_BINARIES or "auto").
     """
 
+    name = "PostgreSQL"
+    subdir = "postgres"
+    stop_signal = signal.SIGINT  # fast shutdown, as `pg_ctl stop -m fast`
+
     def __init__(
         self,
         state_dir: Path,
@@ -63,13 +65,9 @@ class EmbeddedPostgres:
         binaries: str | None = None,
         timeout: float = 60.0,
     ) -> None:
-        self.home = Path(state_dir).resolve() / "postgres"
+        super().__init__(state_dir, port, binaries, timeout)
         self.data_dir = self.home / "data"
         self.log_file = self.home / "postgres.log"
-        self._port_file = self.home / "port"
-        self._requested_port = port
-        self._choice = binary_choice(binaries)
-        self._timeout = timeout
 
     @property
     def url(self) -> str:
@@ -79,39 +77,17 @@ class EmbeddedPostgres:
             raise EmbeddedServiceError(f"PostgreSQL in {self.home} was never started")
         return f"postgresql://{ROLE}@{LOOPBACK}:{port}/{DATABASE}"
 
-    def is_running(self) -> bool:
-        """Whether a server runs in this data directory (started by this or an earlier run)."""
-        return self._postmaster() is not None
-
-    def start(self) -> str:
-        """Start (or adopt the already running) server, make sure the database exists; its URL."""
-        self.home.mkdir(parents=True, exist_ok=True)
-        with state_lock(self.home / ".lock"):
-            if self._postmaster() is None:
-                self._start_server()
-            self._ensure_database()
-        return self.url
-
-    def stop(self) -> None:
-        """Fast shutdown of the server running in this data dir, if any; waits until it is gone."""
-        if not self.home.is_dir():
-            return
-        with state_lock(self.home / ".lock"):
-            self._stop_unlocked()
-
-    def _stop_unlocked(self) -> None:
-        postmaster = self._postmaster()
-        if postmaster is not None:
-            stop_process(postmaster, signal.SIGINT, self._timeout, "PostgreSQL")
+    def _after_start(self) -> None:
+        self._ensure_database()
 
     # ---- state ----------------------------------------------------------------------------
 
-    def _postmaster(self) -> psutil.Process | None:
+    def _process(self) -> psutil.Process | None:
         return our_process(self.data_dir / "postmaster.pid", self.data_dir)
 
     def _running_port(self) -> int | None:
         """The port from postmaster.pid (4th line) while our server runs."""
-        if self._postmaster() is None:
+        if self._process() is None:
             return None
         try:
             return int((self.data_dir / "postmaster.pid").read_text().splitlines()[3])

@@ -13,16 +13,14 @@ from crawler.embedded._binaries import redis_major, redis_server_binary
 from crawler.embedded._common import (
     LOOPBACK,
     EmbeddedServiceError,
-    binary_choice,
     choose_port,
     log,
     log_tail,
     our_process,
     read_first_int,
-    state_lock,
-    stop_process,
     wait_until,
 )
+from crawler.embedded._server import EmbeddedServer
 
 
 def ping(port: int, timeout: float = 0.5) -> bool:
@@ -35,7 +33,7 @@ def ping(port: int, timeout: float = 0.5) -> bool:
         return False
 
 
-class EmbeddedRedis:
+class EmbeddedRedis(EmbeddedServer):
     """A Redis server under `state_dir/redis/`: AOF data, `redis.pid`, `redis.log`, `port`.
 
     It binds 127.0.0.1 only with protected mode on, daemonizes with a pid file, and keeps an
@@ -45,6 +43,10 @@ class EmbeddedRedis:
     `binaries` is "auto", "system" or "bundled" (default: $PANTAU_EMBEDDED_BINARIES or "auto").
     """
 
+    name = "Redis"
+    subdir = "redis"
+    stop_signal = signal.SIGTERM  # Redis flushes the append-only file and exits
+
     def __init__(
         self,
         state_dir: Path,
@@ -53,13 +55,9 @@ class EmbeddedRedis:
         binaries: str | None = None,
         timeout: float = 30.0,
     ) -> None:
-        self.home = Path(state_dir).resolve() / "redis"
+        super().__init__(state_dir, port, binaries, timeout)
         self.pid_file = self.home / "redis.pid"
         self.log_file = self.home / "redis.log"
-        self._port_file = self.home / "port"
-        self._requested_port = port
-        self._choice = binary_choice(binaries)
-        self._timeout = timeout
 
     @property
     def url(self) -> str:
@@ -69,31 +67,7 @@ class EmbeddedRedis:
             raise EmbeddedServiceError(f"Redis in {self.home} was never started")
         return f"redis://{LOOPBACK}:{port}/0"
 
-    def is_running(self) -> bool:
-        """Whether our Redis (started by this or an earlier run) is alive."""
-        return self._server() is not None
-
-    def start(self) -> str:
-        """Start Redis (or adopt the one already running in this directory); its URL."""
-        self.home.mkdir(parents=True, exist_ok=True)
-        with state_lock(self.home / ".lock"):
-            if self._server() is None:
-                self._start_server()
-        return self.url
-
-    def stop(self) -> None:
-        """Stop our Redis if it runs; waits until it is gone."""
-        if not self.home.is_dir():
-            return
-        with state_lock(self.home / ".lock"):
-            self._stop_unlocked()
-
-    def _stop_unlocked(self) -> None:
-        server = self._server()
-        if server is not None:
-            stop_process(server, signal.SIGTERM, self._timeout, "Redis")
-
-    def _server(self) -> psutil.Process | None:
+    def _process(self) -> psutil.Process | None:
         return our_process(self.pid_file, self.home)
 
     def _start_server(self) -> None:
@@ -104,7 +78,7 @@ class EmbeddedRedis:
             self.pid_file.unlink()
         port = choose_port(self._port_file, self._requested_port, "Redis")
         self._launch(binary, port)
-        if not wait_until(lambda: self._server() is not None and ping(port), self._timeout):
+        if not wait_until(lambda: self._process() is not None and ping(port), self._timeout):
             self._stop_unlocked()
             raise EmbeddedServiceError(
                 f"Redis ({binary}) did not answer PING on port {port} within "
