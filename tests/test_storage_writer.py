@@ -264,3 +264,13 @@ def test_concurrent_writers_on_overlapping_batches(fresh_migrated_database: str)
         edits = conn.execute("SELECT count(*) FROM posts WHERE version = 2").fetchone()
         assert edits is not None
         assert version_count(conn) == edits[0] == sum(r.edited for r in results)
+
+
+def test_thread_rows_follow_later_batches(conn: psycopg.Connection[Any]) -> None:
+    writer = PostWriter(conn)
+    post = make_post(0, threads=1)
+    writer.write([post])
+    writer.write([replace(post, thread_title="Judul baru", seen_at=LATER)])
+    writer.write([replace(post, thread_title=None, seen_at=BASE_TIME)])  # older, no title
+    row = conn.execute("SELECT title, first_seen_at, last_seen_at FROM threads").fetchone()
+    assert row == ("Judul baru", BASE_TIME, LATER)

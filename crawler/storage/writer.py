@@ -117,6 +117,7 @@ class PostWriter:
                 conn.execute(
                     q.SAVE_EDITED,
                     ([p.uid for p in plan.edited], [p.seen_at for p in plan.edited]),
+                    prepare=False,
                 )
             # unchanged posts keep their stored raw (see WITH_CONTENT): don't ship it
             _stage(conn, nested, stored, omit_raw=len(plan.edited) + len(plan.renormalized))
@@ -165,6 +166,7 @@ class PostWriter:
             cur = conn.execute(
                 q.MARK_DELETED,
                 {"seen_at": seen_at, "site": site, "thread": thread_native_id, "present": present},
+                prepare=False,
             )
             return cur.rowcount
 
@@ -173,7 +175,8 @@ def _classify(conn: psycopg.Connection[Any], batch: dict[str, Post]) -> _Plan:
     """Lock the batch's stored rows and split the batch by comparing content."""
     stored = {
         uid: (content, version)
-        for uid, content, version in conn.execute(q.LOCK_EXISTING, (list(batch),))
+        # never a cached generic plan: one made while posts was empty would seq-scan forever
+        for uid, content, version in conn.execute(q.LOCK_EXISTING, (list(batch),), prepare=False)
     }
     plan = _Plan([], [], [], [])
     for uid in sorted(batch):  # uid order: concurrent inserts of one uid queue, not deadlock

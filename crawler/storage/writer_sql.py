@@ -213,21 +213,30 @@ ON CONFLICT (uid, version) DO NOTHING
 """
 
 THREADS_UPSERT = """
-INSERT INTO threads (uid, site, source, native_id, url, title, container, first_seen_at,
-                     last_seen_at, last_complete_at, post_count)
+INSERT INTO threads AS t (uid, site, source, native_id, url, title, container, first_seen_at,
+                          last_seen_at, last_complete_at, post_count)
 SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
                      %s::text[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[],
                      %s::int4[])
 ORDER BY 1
 ON CONFLICT (uid) DO UPDATE SET
     source = EXCLUDED.source,
-    url = COALESCE(EXCLUDED.url, threads.url),
-    title = COALESCE(EXCLUDED.title, threads.title),
-    container = COALESCE(EXCLUDED.container, threads.container),
-    first_seen_at = LEAST(threads.first_seen_at, EXCLUDED.first_seen_at),
-    last_seen_at = GREATEST(threads.last_seen_at, EXCLUDED.last_seen_at),
-    last_complete_at = COALESCE(EXCLUDED.last_complete_at, threads.last_complete_at),
-    post_count = COALESCE(EXCLUDED.post_count, threads.post_count)
+    url = COALESCE(EXCLUDED.url, t.url),
+    title = COALESCE(EXCLUDED.title, t.title),
+    container = COALESCE(EXCLUDED.container, t.container),
+    first_seen_at = LEAST(t.first_seen_at, EXCLUDED.first_seen_at),
+    last_seen_at = GREATEST(t.last_seen_at, EXCLUDED.last_seen_at),
+    last_complete_at = COALESCE(EXCLUDED.last_complete_at, t.last_complete_at),
+    post_count = COALESCE(EXCLUDED.post_count, t.post_count)
+-- skip no-op updates: most batches re-name threads they already stored
+WHERE EXCLUDED.source <> t.source
+   OR (EXCLUDED.url IS NOT NULL AND EXCLUDED.url IS DISTINCT FROM t.url)
+   OR (EXCLUDED.title IS NOT NULL AND EXCLUDED.title IS DISTINCT FROM t.title)
+   OR (EXCLUDED.container IS NOT NULL AND EXCLUDED.container IS DISTINCT FROM t.container)
+   OR EXCLUDED.first_seen_at < t.first_seen_at
+   OR EXCLUDED.last_seen_at > t.last_seen_at
+   OR EXCLUDED.last_complete_at IS NOT NULL
+   OR EXCLUDED.post_count IS NOT NULL
 """
 
 MARK_DELETED = """
