@@ -16,6 +16,14 @@ PUBLISHED_VIA = ("page", "feed", "api", "relative", "first_seen")
 AUTHOR_POLICIES = ("keep", "pseudonymize", "drop")
 
 
+class UnparsablePage(Exception):
+    """A page that should hold posts holds none the spider understands.
+
+    Raised by a spider callback; the crawl records it as a parse error, and the thread is not
+    judged for deletions (one broken page must never mark stored posts deleted).
+    """
+
+
 @dataclass(slots=True)
 class PostItem:
     """One post, comment, message or article as a spider extracted it from a page.

@@ -147,7 +147,7 @@ class StoragePipeline:
             self.buffer.append(item)
             if len(self.buffer) >= self.batch_size:
                 self.flush()
-        elif isinstance(item, ThreadItem):
+        elif isinstance(item, ThreadItem) and item.post_native_ids:
             self.flush()
             self.complete_thread(item)
         return item

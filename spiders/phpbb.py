@@ -12,7 +12,7 @@ from parsel import Selector
 from scrapy.http import Response
 
 from crawler.extract import canonicalize_url, extract_body, parse_forum_date, query_param
-from crawler.items import PostItem, ThreadItem, normalize_text
+from crawler.items import PostItem, ThreadItem, UnparsablePage, normalize_text
 
 # Later pages of a topic jump the queue: a thread is judged only once all its pages are in.
 NEXT_PAGE_PRIORITY = 10
@@ -117,6 +117,8 @@ class PhpbbSpider(scrapy.Spider):
             item.container, item.position = container, len(ids) + 1
             ids.append(native_id)
             yield item
+        if len(ids) == len(post_ids):
+            raise UnparsablePage(f"no phpBB posts on topic page {response.url}")
         next_url = self.next_page_url(response)
         if next_url:
             yield scrapy.Request(next_url, callback=self.parse_topic, priority=NEXT_PAGE_PRIORITY,

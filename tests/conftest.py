@@ -7,8 +7,10 @@ import random
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from psycopg import sql
 
 REAL_FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "real"
 
@@ -48,28 +50,21 @@ def pg_admin_url() -> str:
 def make_database(pg_admin_url: str) -> Iterator[Callable[[], str]]:
     """Factory of fresh empty databases on the test server, all dropped at session end."""
     import psycopg
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
     created: list[str] = []
 
     def make() -> str:
         name = f"pantau_t_{uuid.uuid4().hex[:12]}"
         with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         created.append(name)
-        params = conninfo_to_dict(pg_admin_url)
-        params["dbname"] = name
-        return "postgresql://{user}@{host}:{port}/{dbname}".format(
-            user=params.get("user", "postgres"),
-            host=params.get("host", "127.0.0.1"),
-            port=params.get("port", 5432),
-            dbname=name,
-        ) if "://" in pg_admin_url else make_conninfo(**params)
+        return urlsplit(pg_admin_url)._replace(path=f"/{name}").geturl()
 
     yield make
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
         for name in created:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(name)))
 
 
 @pytest.fixture(scope="session")

@@ -356,3 +356,22 @@ def test_pseudonymizing_source_without_key_fails_with_reason(
         row = conn.execute("SELECT * FROM crawl_runs WHERE task_id = %s", [result.id]).fetchone()
     assert row is not None and row["status"] == "failed"
     assert "PANTAU_PSEUDONYM_KEY is not set" in row["reason"]
+
+
+def test_deleted_post_is_marked_after_its_complete_thread(
+        worker: Any, client: Celery, database: str) -> None:
+    with DemoForumServer(build_forum(seed=7)) as server:
+        src = source("forum-deletions", server.url)
+        assert crawl(client, src).status == "SUCCESS"
+        # a post on the first page of a long thread: the later posts all shift one place
+        thread = max(server.forum.threads.values(), key=lambda t: len(t.posts))
+        victim = thread.posts[3]
+        server.forum.delete_post(victim.post_id)
+        again = crawl(client, src)
+        assert again.status == "SUCCESS", again.result
+        assert again.result["posts_deleted"] == 1
+        assert stored(database, "forum-deletions") == truth(server)
+    with psycopg.connect(database) as conn:
+        row = conn.execute("SELECT deleted_at FROM posts WHERE source = 'forum-deletions' AND "
+                           "native_id = %s", [str(victim.post_id)]).fetchone()
+    assert row is not None and row[0] is not None

@@ -233,3 +233,14 @@ def test_real_phpbb_page(real_fixtures: Path) -> None:
     assert "Digitalagentur" not in post.body_text
     threads = [o for o in out if isinstance(o, ThreadItem)]
     assert [(t.native_id, t.post_native_ids, t.pages) for t in threads] == [("167", ["453"], 1)]
+
+
+def test_topic_page_without_posts_is_a_parse_error_not_a_deletion() -> None:
+    from crawler.items import UnparsablePage
+
+    spider = PhpbbSpider(start_url=BASE)
+    page = HtmlResponse(url=f"{BASE}viewtopic.php?t=3&start=10", encoding="utf-8",
+                        body=b"<html><body><h2 class='topic-title'><a href='./viewtopic.php?t=3'>"
+                             b"Jalan</a></h2><p>Forum sedang dalam perawatan</p></body></html>")
+    with pytest.raises(UnparsablePage, match="no phpBB posts on topic page"):
+        list(spider.parse_topic(page, post_ids=["1", "2"], pages=1))
