@@ -78,3 +78,14 @@ def test_demo_interrupted_stops_everything(tmp_path: Path) -> None:
     while ours(state) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert ours(state) == [], log.read_text()
+
+
+def test_summary_fails_when_stored_posts_differ_from_the_site(
+        fresh_migrated_database: str) -> None:
+    from crawler.cli.demo import _summary
+    from crawler.config.settings import Settings
+    from crawler.demosite import build_forum
+
+    settings = Settings(database_url=fresh_migrated_database, redis_url="redis://127.0.0.1:1/0")
+    run = {"id": 1, "status": "succeeded", "pages": 202}
+    assert _summary(settings, run, "http://127.0.0.1:8765/", build_forum(62), 1.0) is False

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
 
@@ -242,16 +244,23 @@ def _summary(settings: Settings, run: dict[str, Any], url: str, forum: Forum,
     else:
         console.print(f"[red]mismatch[/]: {run.get('reason') or 'stored posts differ'}")
     prefix = f"PANTAU_STATE_DIR={settings.state_dir} " if "PANTAU_STATE_DIR" in os.environ else ""
+    pantau, celery = _command("pantau"), _command("celery")
     query = "SELECT container, count(*) FROM posts GROUP BY 1"
     hints = [
         "",
         "look further:",
-        f"  {prefix}pantau status",
+        f"  {prefix}{pantau} status",
         "      recent crawl runs (this starts the embedded servers again;",
         "      `pantau services stop` stops them)",
         f"  psql '{redact_url(settings.database_url)}' -c '{query}'",
-        f"  PANTAU_REDIS_URL={settings.redis_url} celery -A tasks.app flower",
-        "      Flower on http://localhost:5555, while a worker runs (`pantau worker --region 62`)",
+        f"  PANTAU_REDIS_URL={settings.redis_url} {celery} -A tasks.app flower",
+        f"      Flower on http://localhost:5555, while a worker runs ({pantau} worker --region 62)",
     ]
     console.print("\n".join(hints), soft_wrap=True)
     return same
+
+
+def _command(name: str) -> str:
+    """How the user types a console script of this installation: by name if it is on PATH."""
+    beside = Path(sys.executable).parent / name
+    return name if shutil.which(name) == str(beside) or not beside.exists() else str(beside)
