@@ -26,6 +26,8 @@ COUNTERS = {
     "posts_renormalized": "pantau/posts_renormalized",
     "posts_deleted": "pantau/posts_deleted",
     "threads_complete": "pantau/threads_complete",
+    "threads_found": "pantau/threads_found",
+    "shards": "pantau/shards",
 }
 
 

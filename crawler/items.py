@@ -73,6 +73,25 @@ class ThreadItem:
 
 
 @dataclass(slots=True)
+class ThreadRef:
+    """A thread found while listing a source (spider mode ``discover``).
+
+    A sharded run plans these into batches; each batch is crawled by a spider in mode
+    ``threads`` with the batch's URLs, on whichever worker takes it.
+    """
+
+    native_id: str
+    url: str
+    container: str | None = None
+
+
+# Spider modes every adapter accepts as the ``mode`` argument (with ``urls`` for "threads"):
+# "full" crawls everything from start_url; "discover" yields ThreadRefs instead of fetching
+# threads; "threads" crawls exactly the thread URLs given.
+SPIDER_MODES = ("full", "discover", "threads")
+
+
+@dataclass(slots=True)
 class Post:
     """A row of the ``posts`` table, built by the normalize pipeline from a :class:`PostItem`."""
 

@@ -9,6 +9,8 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 
+from crawler.network import redact_credentials
+
 MAX_ERROR_REASONS = 50
 
 
@@ -20,7 +22,8 @@ def record_error(stats: StatsCollector | None, kind: str, url: str, message: str
     stats.inc_value(f"pantau/errors/{kind}")
     reasons: list[dict[str, str]] = stats.get_value("pantau/error_reasons") or []
     if len(reasons) < MAX_ERROR_REASONS:
-        reasons.append({"kind": kind, "url": url, "message": message[:500]})
+        reasons.append({"kind": kind, "url": redact_credentials(url),
+                        "message": redact_credentials(message)[:500]})
         stats.set_value("pantau/error_reasons", reasons)
 
 
@@ -34,12 +37,14 @@ class FailureRecorder:
     def from_crawler(cls, crawler: Crawler) -> FailureRecorder:
         return cls(crawler.stats)
 
-    def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+    def process_response(self, request: Request, response: Response,
+                         spider: Spider | None = None) -> Response:
         if response.status >= 400 and not request.url.endswith("/robots.txt"):
             record_error(self.stats, "http", request.url, f"HTTP {response.status}")
         return response
 
-    def process_exception(self, request: Request, exception: Exception, spider: Spider) -> Any:
+    def process_exception(self, request: Request, exception: Exception,
+                          spider: Spider | None = None) -> Any:
         if not request.url.endswith("/robots.txt"):
             name = type(exception).__name__
             detail = str(exception) or name

@@ -18,6 +18,7 @@ from crawler.items import (
     Post,
     PostItem,
     ThreadItem,
+    ThreadRef,
     content_hash,
     normalize_text,
     post_uid,
@@ -45,7 +46,7 @@ class NormalizePipeline:
             raise MissingPseudonymKey(PSEUDONYM_KEY_HINT)
         return cls(spec, key)
 
-    def process_item(self, item: Any, spider: Spider) -> Any:
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if isinstance(item, PostItem):
             return self.to_post(item, datetime.now(UTC))
         return item
@@ -127,21 +128,21 @@ class StoragePipeline:
         return cls(url, CrawlSpec.model_validate(raw),
                    crawler.settings.getint("PANTAU_WRITER_BATCH_SIZE", 500), crawler.stats)
 
-    def open_spider(self, spider: Spider) -> None:
+    def open_spider(self, spider: Spider | None = None) -> None:
         from crawler.storage.db import connect
         from crawler.storage.writer import PostWriter
 
         self.conn = connect(self.database_url)
         self.writer = PostWriter(self.conn)
 
-    def close_spider(self, spider: Spider) -> None:
+    def close_spider(self, spider: Spider | None = None) -> None:
         try:
             self.flush()
         finally:
             if self.conn is not None:
                 self.conn.close()
 
-    def process_item(self, item: Any, spider: Spider) -> Any:
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if isinstance(item, Post):
             self._inc("pantau/posts_seen", 1)
             self.buffer.append(item)
@@ -184,3 +185,48 @@ class StoragePipeline:
     def _inc(self, key: str, value: int) -> None:
         if self.stats is not None and value:
             self.stats.inc_value(key, value)
+
+
+class ShardPlanner:
+    """Mode "discover": collects the threads a source lists and plans them into shards.
+
+    Threads are de-duplicated by native id (a topic listed on two boards, or on two pages of
+    a list that shifted meanwhile, is crawled once), kept in listing order, and stored as
+    crawl_shards rows of ``threads_per_shard`` threads when the spider closes.
+    """
+
+    def __init__(self, database_url: str, spec: CrawlSpec, stats: StatsCollector | None) -> None:
+        self.database_url = database_url
+        self.spec = spec
+        self.stats = stats
+        self.threads: dict[str, str] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ShardPlanner:
+        url = crawler.settings.get("PANTAU_DATABASE_URL")
+        raw = crawler.settings.getdict("PANTAU_SPEC")
+        spec = CrawlSpec.model_validate(raw) if raw else None
+        if not url or spec is None or spec.mode != "discover" or spec.run_id is None:
+            raise NotConfigured("not a discovery crawl")
+        return cls(url, spec, crawler.stats)
+
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        if isinstance(item, ThreadRef) and item.native_id not in self.threads:
+            self.threads[item.native_id] = item.url
+            if self.stats is not None:
+                self.stats.inc_value("pantau/threads_found")
+        return item
+
+    def close_spider(self, spider: Spider | None = None) -> None:
+        from crawler.storage.db import connect
+        from crawler.storage.shards import ShardStore
+
+        if not self.threads or self.spec.run_id is None:
+            return
+        size = self.spec.threads_per_shard or len(self.threads)
+        urls = list(self.threads.values())
+        batches = [urls[i:i + size] for i in range(0, len(urls), size)]
+        with connect(self.database_url) as conn:
+            planned = ShardStore(conn).plan(self.spec.run_id, batches)
+        if self.stats is not None:
+            self.stats.set_value("pantau/shards", planned)

@@ -12,7 +12,14 @@ from parsel import Selector
 from scrapy.http import Response
 
 from crawler.extract import canonicalize_url, extract_body, parse_forum_date, query_param
-from crawler.items import PostItem, ThreadItem, UnparsablePage, normalize_text
+from crawler.items import (
+    SPIDER_MODES,
+    PostItem,
+    ThreadItem,
+    ThreadRef,
+    UnparsablePage,
+    normalize_text,
+)
 
 # Later pages of a topic jump the queue: a thread is judged only once all its pages are in.
 NEXT_PAGE_PRIORITY = 10
@@ -26,16 +33,22 @@ class PhpbbSpider(scrapy.Spider):
     """Crawls a phpBB 3 board from its index, a board (viewforum) or a topic (viewtopic) URL.
 
     Arguments: ``start_url`` and ``timezone`` (IANA name of the board time zone, which pages
-    rarely state; default Asia/Jakarta). Yields a PostItem per post and, after the last page
-    of a topic, a ThreadItem with the native ids of all its posts.
+    rarely state; default Asia/Jakarta); ``mode`` and ``urls`` as in crawler.items'
+    SPIDER_MODES. Yields a PostItem per post and, after the last page of a topic, a
+    ThreadItem with the native ids of all its posts (mode "discover": a ThreadRef per topic).
     """
 
     name = "phpbb"
 
-    def __init__(self, start_url: str, timezone: str = "Asia/Jakarta", **kwargs: Any) -> None:
+    def __init__(self, start_url: str, timezone: str = "Asia/Jakarta", mode: str = "full",
+                 urls: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        if mode not in SPIDER_MODES:
+            raise ValueError(f"unknown mode {mode!r} (one of {SPIDER_MODES})")
         self.start_url = canonicalize_url(start_url)
         self.timezone = timezone
+        self.mode = mode
+        self.urls = [canonicalize_url(url) for url in urls or []]
 
     async def start(self) -> Any:
         """The one start request, routed by the script name of ``start_url``."""
@@ -44,6 +57,9 @@ class PhpbbSpider(scrapy.Spider):
 
     def start_requests(self) -> Iterator[scrapy.Request]:
         """Same as :meth:`start` for Scrapy versions before 2.13."""
+        if self.mode == "threads":
+            yield from (self._topic_request(url) for url in self.urls)
+            return
         script = _script(self.start_url)
         if script == "viewtopic.php":
             yield self._topic_request(self.start_url)
@@ -70,11 +86,17 @@ class PhpbbSpider(scrapy.Spider):
         """Board index: every board and subforum."""
         yield from self._forum_links(response)
 
-    def parse_forum(self, response: Response) -> Iterator[scrapy.Request]:
+    def parse_forum(self, response: Response) -> Iterator[scrapy.Request | ThreadRef]:
         """Topic list: subforums, topics, and the next page of the list."""
         yield from self._forum_links(response)
         for href in response.css("a.topictitle::attr(href)").getall():
-            yield self._topic_request(canonicalize_url(response.urljoin(href)))
+            url = canonicalize_url(response.urljoin(href))
+            topic = query_param(url, "t")
+            if self.mode == "discover" and topic:
+                yield ThreadRef(native_id=topic, url=self._topic_request(url).url,
+                                container=self.container(response))
+            elif self.mode != "discover":
+                yield self._topic_request(url)
         next_url = self.next_page_url(response)
         if next_url:
             yield scrapy.Request(next_url, callback=self.parse_forum)

@@ -1,8 +1,14 @@
-"""The crawl task: decode the source, run its spider through crawler.runner, record the run."""
+"""Crawl tasks: decode the source, run its spider through crawler.runner, record the run.
+
+``crawl_source`` crawls a source in one task, or - for a source with ``threads_per_shard`` -
+lists its threads, plans them into shards and enqueues one ``crawl_shard`` task per shard,
+which any worker may take. The last shard to finish finishes the run (crawler.storage.shards).
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 from celery import Task, signals
@@ -13,107 +19,185 @@ from pydantic import ValidationError
 from crawler.authors import PSEUDONYM_KEY_HINT
 from crawler.config.settings import get_settings
 from crawler.config.sources import Source
-from crawler.runner import CrawlSpec, run_crawl
+from crawler.network import CONTACT_HINT, MissingContact, require_contact
+from crawler.runner import CrawlOutcome, CrawlSpec, run_crawl
 from crawler.runner.outcome import FAILED, SUCCEEDED, TIMEOUT, judge
 from crawler.runner.process import kill_spiders_on_sigterm
 from crawler.storage.db import DatabaseUnavailable
-from crawler.storage.runs import RunStore
+from crawler.storage.runs import COUNT_COLUMNS, RunStore
+from crawler.storage.shards import ShardStore
 from crawler.storage.sources import upsert_source
-from tasks.app import app
-from tasks.db import get_pool, run_store_once
+from tasks.app import app, crawl_queue
+from tasks.db import get_pool, record_once
 
 log = get_task_logger(__name__)
+SOFT_LIMIT_REASON = "soft time limit reached; spider stopped"
+TASK_OPTIONS: dict[str, Any] = {
+    "bind": True,
+    "autoretry_for": (DatabaseUnavailable,),
+    "retry_backoff": 5,
+    "retry_backoff_max": 120,
+    "max_retries": 6,
+}
 
 
 class CrawlFailed(Exception):
     """The crawl ended without success; the run row holds the details."""
 
 
+def _end_by_task_id(task_id: str, status: str, reason: str) -> None:
+    """Finish whatever run or shard ``task_id`` was still running (worker main process)."""
+    record_once(lambda conn: (RunStore(conn).finish_by_task_id(task_id, status, reason),
+                              ShardStore(conn).finish_by_task_id(task_id, status, reason)))
+
+
 class CrawlTask(Task):
-    """Records the hard time limit on the run row: the pool process was killed, it could not.
+    """Records the hard time limit on the run or shard: the pool process was killed, it could not.
 
     A lost worker needs no record: with ``task_reject_on_worker_lost`` the task is delivered
-    again and the new attempt takes over the same run row.
+    again and the new attempt takes over the same row.
     """
+
+    throws = (CrawlFailed,)  # an expected outcome: logged in one line, without a traceback
 
     def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any,
                    einfo: Any) -> None:
         if isinstance(exc, TimeLimitExceeded):
-            run_store_once(lambda s: s.finish_by_task_id(
-                task_id, TIMEOUT, f"hard time limit exceeded ({exc}); spider killed"))
+            _end_by_task_id(task_id, TIMEOUT, f"hard time limit exceeded ({exc}); spider killed")
 
 
 @signals.task_revoked.connect
 def _record_revocation(sender: Any = None, request: Any = None, terminated: bool = False,
                        expired: bool = False, **_: Any) -> None:
     """Runs in the worker's main process when a task is revoked (and maybe terminated)."""
-    if request is None or getattr(sender, "name", None) != crawl_source.name:
+    if request is None or getattr(sender, "name", None) not in (crawl_source.name,
+                                                                crawl_shard.name):
         return
     how = "expired" if expired else ("terminated" if terminated else "revoked before start")
-    run_store_once(lambda s: s.finish_by_task_id(request.id, "revoked", f"revoked ({how})"))
+    _end_by_task_id(request.id, "revoked", f"revoked ({how})")
 
 
-@app.task(
-    bind=True,
-    base=CrawlTask,
-    name="pantau.crawl_source",
-    autoretry_for=(DatabaseUnavailable,),
-    retry_backoff=5,
-    retry_backoff_max=120,
-    max_retries=6,
-    throws=(CrawlFailed,),  # an expected outcome: logged in one line, without a traceback
-)
-def crawl_source(self: Task, source: dict[str, Any], run_id: int | None = None) -> dict[str, Any]:
-    """Crawl one source (its validated definition) and attribute posts to ``run_id``."""
-    store = RunStore(get_pool())
+def _source(source: dict[str, Any], fail: Callable[[str], object]) -> Source:
+    """The validated source definition, or a failed run with the reason."""
     try:
         src = Source.model_validate(source)
     except ValidationError as err:
-        invalid = f"invalid source definition: {err.errors()[0]['msg']}"
-        if run_id is not None:
-            store.finish(run_id, FAILED, reason=invalid, counts={}, error_reasons=[])
-        raise CrawlFailed(invalid) from None
-    with get_pool().connection() as conn:
-        upsert_source(conn, name=src.name, kind=src.kind, engine=src.engine, url=str(src.url),
-                      site=CrawlSpec.for_source(src, None).site, region=src.region,
-                      config=src.model_dump(mode="json"))
-    if run_id is None:
-        run_id = store.create(src.name, src.region, task_id=self.request.id)
+        reason = f"invalid source definition: {err.errors()[0]['msg']}"
+        fail(reason)
+        raise CrawlFailed(reason) from None
     if src.authors == "pseudonymize" and get_settings().pseudonym_key is None:
-        store.finish(run_id, FAILED, reason=PSEUDONYM_KEY_HINT, counts={}, error_reasons=[])
+        fail(PSEUDONYM_KEY_HINT)
         raise CrawlFailed(f"{src.name}: {PSEUDONYM_KEY_HINT}")
-    store.start(run_id, self.request.id, self.request.hostname or "", os.getpid())
-    spec = CrawlSpec.for_source(src, run_id)
-    header = {"run_id": run_id, "source": src.name, "region": src.region}
+    try:
+        require_contact(get_settings().user_agent, str(src.url))
+    except MissingContact as err:
+        fail(f"{err}; {CONTACT_HINT}")
+        raise CrawlFailed(f"{src.name}: {err}; {CONTACT_HINT}") from None
+    return src
+
+
+def _run_spider(task: Task, spec: CrawlSpec, header: dict[str, Any],
+                record: Callable[[dict[str, Any]], None]) -> CrawlOutcome:
+    """Run the spider; progress becomes task events, task state and a database record."""
 
     def report(progress: dict[str, Any]) -> None:
         meta = {**header, **progress}
-        self.send_event("task-progress", **meta)
-        self.update_state(state="PROGRESS", meta=meta)
-        store.progress(run_id, progress["pages"], progress["items"], progress["errors"])
+        task.send_event("task-progress", **meta)
+        task.update_state(state="PROGRESS", meta=meta)
+        record(progress)
 
-    log.info("crawl %s (run %s) starting", src.name, run_id)
     with kill_spiders_on_sigterm():
-        try:
-            outcome = run_crawl(spec, on_progress=report)
-        except SoftTimeLimitExceeded:
-            store.finish(run_id, TIMEOUT, reason="soft time limit reached; spider stopped",
-                         counts={}, error_reasons=[])
-            raise
+        return run_crawl(spec, on_progress=report)
+
+
+def _counts(stats: dict[str, Any]) -> dict[str, int]:
+    return {k: int(stats.get(k, 0)) for k in COUNT_COLUMNS}
+
+
+@app.task(base=CrawlTask, name="pantau.crawl_source", **TASK_OPTIONS)
+def crawl_source(self: Task, source: dict[str, Any], run_id: int | None = None) -> dict[str, Any]:
+    """Crawl one source (its validated definition) and attribute posts to ``run_id``."""
+    store = RunStore(get_pool())
+    if run_id is None:  # enqueued without a run (not by the CLI): the task's own run row
+        run_id = store.create(str(source.get("name", "?")), str(source.get("region", "")),
+                              task_id=self.request.id)
+    the_run = run_id
+    src = _source(source, lambda reason: store.finish(
+        the_run, FAILED, reason=reason, counts={}, error_reasons=[]))
+    spec = CrawlSpec.for_source(src, run_id)
+    with get_pool().connection() as conn:
+        upsert_source(conn, name=src.name, kind=src.kind, engine=src.engine, url=str(src.url),
+                      site=spec.site, region=src.region, config=src.model_dump(mode="json"))
+    store.start(run_id, self.request.id, self.request.hostname or "", os.getpid())
+    header = {"run_id": run_id, "source": src.name, "region": src.region}
+    log.info("crawl %s (run %s, %s) starting", src.name, run_id, spec.mode)
+    try:
+        outcome = _run_spider(self, spec, header, lambda p: store.progress(
+            run_id, p["pages"], p["items"], p["errors"]))
+    except SoftTimeLimitExceeded:
+        store.finish(run_id, TIMEOUT, reason=SOFT_LIMIT_REASON, counts={}, error_reasons=[])
+        raise
     status, reason = judge(outcome, spec)
     stats = outcome.stats
+    summary = {**header, **_counts(stats), "status": status, "reason": reason,
+               "elapsed": round(outcome.elapsed, 3)}
+    if status == SUCCEEDED and spec.mode == "discover":
+        summary["shards"] = _fan_out(src, run_id, store, reason or "")
+        return summary
     store.finish(run_id, status, reason=reason, counts=_counts(stats),
                  error_reasons=stats.get("error_reasons", []),
                  stats={**stats, "elapsed": round(outcome.elapsed, 3)})
-    summary = {**header, **_counts(stats), "status": status, "reason": reason,
-               "elapsed": round(outcome.elapsed, 3)}
     log.info("crawl %s (run %s) %s: %s", src.name, run_id, status, reason or "ok")
     if status != SUCCEEDED:
         raise CrawlFailed(f"{src.name}: {reason}")
     return summary
 
 
-def _counts(stats: dict[str, Any]) -> dict[str, int]:
-    keys = ("pages", "items", "errors", "posts_new", "posts_edited", "posts_unchanged",
-            "posts_deleted")
-    return {k: int(stats.get(k, 0)) for k in keys}
+def _fan_out(src: Source, run_id: int, store: RunStore, reason: str) -> int:
+    """Enqueue a shard task for every shard of the run not crawled yet; return their count."""
+    shards = [s for s in ShardStore(get_pool()).of_run(run_id) if s["status"] == "queued"]
+    store.note(run_id, reason)
+    source = src.model_dump(mode="json")
+    for shard in shards:
+        crawl_shard.apply_async(args=[source, run_id, shard["shard_no"]],
+                                queue=crawl_queue(src.region))
+    log.info("crawl %s (run %s): %s; %d shard tasks enqueued", src.name, run_id, reason,
+             len(shards))
+    return len(shards)
+
+
+@app.task(base=CrawlTask, name="pantau.crawl_shard", **TASK_OPTIONS)
+def crawl_shard(self: Task, source: dict[str, Any], run_id: int,
+                shard_no: int) -> dict[str, Any]:
+    """Crawl the threads of one shard of a run; the last shard to end finishes the run."""
+    shards = ShardStore(get_pool())
+
+    def fail(reason: str) -> None:
+        shards.finish(run_id, shard_no, FAILED, reason=reason, counts={}, error_reasons=[])
+
+    src = _source(source, fail)
+    shard = shards.get(run_id, shard_no)
+    if shard is None:
+        raise CrawlFailed(f"run {run_id} has no shard {shard_no}")
+    if shard["status"] not in ("queued", "running"):
+        return {"run_id": run_id, "shard": shard_no, "status": shard["status"], "skipped": True}
+    attempt = shards.start(run_id, shard_no, self.request.id, self.request.hostname or "")
+    spec = CrawlSpec.for_source(src, run_id).for_shard(shard_no, shard["urls"])
+    header = {"run_id": run_id, "source": src.name, "region": src.region, "shard": shard_no,
+              "attempt": attempt}
+    try:
+        outcome = _run_spider(self, spec, header, lambda p: shards.progress(
+            run_id, shard_no, p["pages"], p["items"], p["errors"]))
+    except SoftTimeLimitExceeded:
+        shards.finish(run_id, shard_no, TIMEOUT, reason=SOFT_LIMIT_REASON, counts={},
+                      error_reasons=[])
+        raise
+    status, reason = judge(outcome, spec)
+    stats = outcome.stats
+    run_done = shards.finish(run_id, shard_no, status, reason=reason, counts=_counts(stats),
+                             error_reasons=stats.get("error_reasons", []))
+    log.info("crawl %s (run %s) shard %s attempt %s %s%s", src.name, run_id, shard_no,
+             attempt, status, "; run finished" if run_done else "")
+    if status != SUCCEEDED:
+        raise CrawlFailed(f"{src.name} shard {shard_no}: {reason}")
+    return {**header, **_counts(stats), "status": status, "run_finished": run_done}

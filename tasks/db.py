@@ -11,7 +11,6 @@ from psycopg_pool import ConnectionPool
 
 from crawler.config.settings import get_settings
 from crawler.storage.db import connect, make_pool
-from crawler.storage.runs import RunStore
 
 log = get_logger(__name__)
 _pool: ConnectionPool | None = None
@@ -35,8 +34,8 @@ def _forget_inherited_pool(**_: Any) -> None:
     _pool = None
 
 
-def run_store_once(action: Callable[[RunStore], Any]) -> None:
-    """Run ``action`` on a RunStore over a short-lived connection; log instead of raising.
+def record_once(action: Callable[[Any], Any]) -> None:
+    """Run ``action`` on a short-lived connection; log instead of raising.
 
     Used from the worker's main process (revocations, hard time limits), where no pool is
     kept and a failure must not disturb the worker.
@@ -46,6 +45,6 @@ def run_store_once(action: Callable[[RunStore], Any]) -> None:
         return
     try:
         with connect(url) as conn:
-            action(RunStore(conn))
+            action(conn)
     except Exception:
-        log.exception("could not record the crawl run's end")
+        log.exception("could not record the crawl's end")

@@ -23,6 +23,8 @@ FAST_ENV = {
     # Politeness override for local test sites only (docs/operations.md, "Tests").
     "PANTAU_DOWNLOAD_DELAY": "0",
     "PANTAU_CONCURRENT_REQUESTS_PER_DOMAIN": "8",
+    "PANTAU_POLITE_REQUESTS_PER_SECOND": "1000",
+    "PANTAU_POLITE_CONCURRENCY": "64",
     "PANTAU_PROGRESS_INTERVAL": "0.2",
     "PANTAU_RETRY_TIMES": "1",
     "PANTAU_DOWNLOAD_TIMEOUT": "10",

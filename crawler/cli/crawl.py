@@ -16,8 +16,9 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from crawler.cli.errors import UserError
 from crawler.cli.services import connected_settings, require_schema
-from crawler.config.settings import Settings
+from crawler.config.settings import Settings, get_settings
 from crawler.config.sources import Source, load_sources
+from crawler.network import CONTACT_HINT, MissingContact, require_contact
 from crawler.storage.db import redact_url
 
 console = Console(highlight=False)
@@ -77,8 +78,9 @@ def crawl(
         help="Author policy: keep, pseudonymize or drop.")] = None,
 ) -> None:
     """Enqueue a crawl through Celery; with --wait, show its progress and its result."""
+    source = resolve_target(target, get_settings(), config, region, engine, authors)
+    require_operator_contact(get_settings(), str(source.url))  # before any service starts
     settings = connected_settings()
-    source = resolve_target(target, settings, config, region, engine, authors)
     from crawler.storage.db import connect
     from crawler.storage.runs import RunStore
     from tasks.app import crawl_queue
@@ -109,6 +111,14 @@ def crawl(
         raise typer.Exit(0 if ok else 1)
 
 
+def require_operator_contact(settings: Settings, url: str) -> None:
+    """A crawl beyond loopback needs the operator's contact in the User-Agent."""
+    try:
+        require_contact(settings.user_agent, url)
+    except MissingContact as err:
+        raise UserError(str(err), CONTACT_HINT) from None
+
+
 def _require_broker() -> None:
     """Fail fast, in one line, when Redis cannot be reached."""
     from tasks.app import app
@@ -133,7 +143,6 @@ def follow(task_id: str, run_id: int, settings: Settings) -> bool:
     from celery.result import AsyncResult
 
     from crawler.storage.db import connect
-    from crawler.storage.runs import RunStore
     from tasks.app import app
 
     result = AsyncResult(task_id, app=app)
@@ -150,11 +159,29 @@ def follow(task_id: str, run_id: int, settings: Settings) -> bool:
             elif result.state == "STARTED":
                 progress.update(bar, description="starting")
             time.sleep(0.3)
-    assert settings.database_url is not None
-    with connect(settings.database_url) as conn:
-        run = RunStore(conn).get(run_id) or {}
+        assert settings.database_url is not None
+        with connect(settings.database_url) as conn:
+            run = _follow_shards(conn, run_id, progress, bar)
     print_run(run)
     return run.get("status") == "succeeded"
+
+
+def _follow_shards(conn: Any, run_id: int, progress: Progress, bar: Any) -> dict[str, Any]:
+    """For a sharded run, whose first task only planned it: follow its shards to the end."""
+    from crawler.storage.runs import RunStore
+    from crawler.storage.shards import ShardStore
+
+    runs, shards = RunStore(conn), ShardStore(conn)
+    while True:
+        run = runs.get(run_id) or {}
+        if run.get("status") not in ("queued", "running"):
+            return run
+        rows = shards.of_run(run_id)
+        done = sum(row["status"] not in ("queued", "running") for row in rows)
+        progress.update(bar, description=f"{done}/{len(rows)} shards",
+                        pages=sum(r["pages"] for r in rows), items=sum(r["items"] for r in rows),
+                        errors=sum(r["errors"] for r in rows))
+        time.sleep(0.5)
 
 
 def print_run(run: dict[str, Any]) -> None:

@@ -36,7 +36,8 @@ DEMO_SOURCE = "demo-forum"
 DEMO_REGION = "62"
 WORKER_START_TIMEOUT = 60.0
 # Politeness override for the local demo site only: it is ours, on 127.0.0.1.
-DEMO_POLITENESS = {"download_delay": 0, "concurrent_requests": 8}
+DEMO_POLITENESS = {"download_delay": 0, "concurrent_requests": 8,
+                   "requests_per_second": 50, "cluster_concurrency": 8}
 
 
 def demo(

@@ -30,6 +30,9 @@ SourceKind = Literal[
 Engine = Literal["phpbb"]
 REGION_CODE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
 SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
+# Upper bounds of a source's cluster-wide politeness overrides (docs/sources.md).
+MAX_REQUESTS_PER_SECOND = 50
+MAX_CLUSTER_CONCURRENCY = 8
 
 
 class ConfigError(Exception):
@@ -54,6 +57,17 @@ class Politeness(_Strict):
     download_delay: float | None = Field(default=None, ge=0)
     concurrent_requests: int | None = Field(default=None, ge=1, le=16)
     obey_robots_txt: bool | None = None
+    # Cluster-wide politeness (crawler/politeness): bounded so no source can ask for much.
+    requests_per_second: float | None = Field(
+        default=None, gt=0, le=MAX_REQUESTS_PER_SECOND,
+        description="Requests per second to this site summed over all workers "
+        "(default PANTAU_POLITE_REQUESTS_PER_SECOND).",
+    )
+    cluster_concurrency: int | None = Field(
+        default=None, ge=1, le=MAX_CLUSTER_CONCURRENCY,
+        description="Requests in flight to this site summed over all workers "
+        "(default PANTAU_POLITE_CONCURRENCY).",
+    )
 
 
 class Source(_Strict):
@@ -67,6 +81,11 @@ class Source(_Strict):
     timezone: str | None = Field(default=None, description="Site time zone; default: region's.")
     authors: Literal["keep", "pseudonymize", "drop"] = "pseudonymize"
     enabled: bool = Field(default=True, description="false: `pantau crawl NAME` refuses it.")
+    threads_per_shard: int | None = Field(
+        default=None, ge=1, le=10_000,
+        description="Spread one crawl over many workers: list the threads first, then crawl "
+        "them in shards of this many threads. Unset: one task crawls the whole source.",
+    )
     limits: Limits = Limits()
     politeness: Politeness = Politeness()
 

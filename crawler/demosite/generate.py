@@ -46,13 +46,13 @@ def _post_count(rng: random.Random) -> int:
     return rng.randint(46, 80)
 
 
-def _post_counts(rng: random.Random, n: int) -> list[int]:
+def _post_counts(rng: random.Random, n: int, scale: int) -> list[int]:
     counts = [_post_count(rng) for _ in range(n)]
     counts[:3] = [80, 1, 61]  # always a long, a single-post and a 7-page thread
-    while sum(counts) < MIN_POSTS + 50:
+    while sum(counts) < MIN_POSTS * scale + 50:
         i = rng.randrange(3, n)
         counts[i] = min(80, counts[i] + 10)
-    while sum(counts) > MAX_POSTS - 50:
+    while sum(counts) > MAX_POSTS * scale - 50:
         i = rng.randrange(3, n)
         counts[i] = max(1, counts[i] - 10)
     return counts
@@ -104,10 +104,10 @@ def _body(rng: random.Random, earlier: list[Post]) -> list[Segment]:
     return segments
 
 
-def _threads(rng: random.Random, users: list[User]) -> list[Thread]:
+def _threads(rng: random.Random, users: list[User], scale: int) -> list[Thread]:
     weights = [1 + (7 if i % 5 == 0 else 0) for i in range(len(users))]
-    board_ids = [b for b, n in THREADS_PER_BOARD.items() for _ in range(n)]
-    counts = _post_counts(rng, len(board_ids))
+    board_ids = [b for b, n in THREADS_PER_BOARD.items() for _ in range(n * scale)]
+    counts = _post_counts(rng, len(board_ids), scale)
     threads: list[Thread] = []
     for board_id, count in zip(board_ids, counts, strict=True):
         gaps = _gaps(rng, count)
@@ -159,11 +159,14 @@ def _recent(rng: random.Random, threads: list[Thread], now: datetime) -> list[Po
     return added
 
 
-def generate(rng: random.Random, now: datetime) -> Forum:
-    """Build the forum from a seeded random generator (see :func:`model.build_forum`)."""
+def generate(rng: random.Random, now: datetime, scale: int = 1) -> Forum:
+    """Build the forum from a seeded random generator (see :func:`model.build_forum`).
+
+    ``scale`` multiplies the threads of every board and the post total; 1 is the standard forum.
+    """
     ids = sorted(rng.sample(range(3, 400), len(words.USER_NAMES) - 1))
     users = [User(uid, name) for uid, name in zip([2, *ids], words.USER_NAMES, strict=True)]
-    threads = _threads(rng, users)
+    threads = _threads(rng, users, scale)
     _number(threads)
     watcher = next(u for u in users if u.name == "kahayan_watch")
     next_id = max(p.post_id for t in threads for p in t.posts) + 1

@@ -218,13 +218,17 @@ def _quote_of(post: Post) -> QuoteRef:
                     post.own_text)
 
 
-def build_forum(seed: int = 62, now: datetime | None = None) -> Forum:
-    """A deterministic forum: the same ``seed`` and ``now`` give the same forum and truth.
+def build_forum(seed: int = 62, now: datetime | None = None, scale: int = 1) -> Forum:
+    """A deterministic forum: the same ``seed``, ``now`` and ``scale`` give the same forum.
 
     Nearly all posts are dated in 2024; a few are dated yesterday and today relative to
     ``now`` (default: the current minute in WIB) so that pages show phpBB's relative dates.
+    ``scale`` (for benchmarks) multiplies the threads per board and the post total; the
+    default 1 is the standard forum the tests compare against, unchanged.
     """
+    if scale < 1:
+        raise ValueError(f"scale must be at least 1, not {scale}")
     from crawler.demosite.generate import generate  # generation lives in its own module
 
     current = (now or datetime.now(WIB)).astimezone(WIB).replace(second=0, microsecond=0)
-    return generate(random.Random(seed), current)
+    return generate(random.Random(seed), current, scale)

@@ -41,7 +41,8 @@ def main(argv: list[str]) -> int:
     spec = CrawlSpec.model_validate_json(argv[1])
     process = CrawlerProcess(scrapy_settings(get_settings(), spec))
     failures: list[str] = []
-    done = process.crawl(spec.spider, start_url=spec.start_url, timezone=spec.timezone)
+    done = process.crawl(spec.spider, start_url=spec.start_url, timezone=spec.timezone,
+                         mode=spec.mode, urls=spec.urls)
     done.addErrback(lambda failure: failures.append(
         f"{failure.type.__name__ if failure.type else 'Error'}: {failure.getErrorMessage()}"))
     process.start()

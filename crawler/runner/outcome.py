@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from crawler.runner.process import CrawlOutcome
 from crawler.runner.spec import CrawlSpec
 
@@ -17,6 +19,8 @@ def judge(outcome: CrawlOutcome, spec: CrawlSpec) -> tuple[str, str | None]:
         return REVOKED, "cancelled while running"
     if not outcome.final:
         return FAILED, _crash_reason(outcome)
+    if spec.mode == "discover":
+        return _judge_discovery(stats, spec)
     items, pages = stats.get("items", 0), stats.get("pages", 0)
     reasons = stats.get("error_reasons") or []
     if items == 0:
@@ -47,3 +51,12 @@ def _crash_reason(outcome: CrawlOutcome) -> str:
     telling = [line for line in lines if "Error" in line or "error" in line]
     detail = (telling or lines or ["no output"])[-1]
     return f"spider process exited with code {outcome.returncode}: {detail[:300]}"
+
+
+def _judge_discovery(stats: dict[str, Any], spec: CrawlSpec) -> tuple[str, str | None]:
+    threads, shards = stats.get("threads_found", 0), stats.get("shards", 0)
+    if not shards:
+        reasons = stats.get("error_reasons") or []
+        detail = f": {reasons[0]['message']} ({reasons[0]['url']})" if reasons else ""
+        return FAILED, f"no threads found on {stats.get('pages', 0)} pages{detail}"
+    return SUCCEEDED, f"{threads} threads planned in {shards} shards"

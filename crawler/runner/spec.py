@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from crawler.config.sources import Limits, Politeness, Source
@@ -24,6 +26,11 @@ class CrawlSpec(BaseModel):
     authors: str = "pseudonymize"
     limits: Limits = Limits()
     politeness: Politeness = Politeness()
+    mode: Literal["full", "discover", "threads"] = Field(
+        default="full", description="Spider mode (crawler.items.SPIDER_MODES).")
+    urls: list[str] = Field(default_factory=list, description="Thread URLs of mode 'threads'.")
+    shard_no: int | None = Field(default=None, description="The shard this crawl is, if any.")
+    threads_per_shard: int | None = None
 
     @classmethod
     def for_source(cls, source: Source, run_id: int | None) -> CrawlSpec:
@@ -41,4 +48,11 @@ class CrawlSpec(BaseModel):
             authors=source.authors,
             limits=source.limits,
             politeness=source.politeness,
+            mode="discover" if source.threads_per_shard else "full",
+            threads_per_shard=source.threads_per_shard,
         )
+
+    def for_shard(self, shard_no: int, urls: list[str]) -> CrawlSpec:
+        """The spec of one shard of this (discovery) crawl."""
+        return self.model_copy(update={"mode": "threads", "urls": list(urls),
+                                       "shard_no": shard_no})

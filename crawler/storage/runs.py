@@ -65,6 +65,18 @@ class RunStore:
                 (pages, items, errors, run_id),
             )
 
+    def note(self, run_id: int, reason: str, counts: dict[str, int] | None = None) -> None:
+        """Set a running run's reason (and counts), e.g. when its shards are planned."""
+        counts = {k: v for k, v in (counts or {}).items() if k in COUNT_COLUMNS}
+        sets = sql.SQL("").join(
+            sql.SQL(", {} = {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in counts)
+        with transaction(self._db) as conn:
+            conn.execute(
+                sql.SQL("UPDATE crawl_runs SET reason = %(reason)s{} WHERE id = %(id)s")
+                .format(sets),
+                {"reason": reason, "id": run_id, **counts},
+            )
+
     def finish(
         self,
         run_id: int,
