@@ -30,3 +30,21 @@ def test_mypy_is_clean() -> None:
     result = subprocess.run([_tool("mypy")], cwd=ROOT, capture_output=True, text=True,
                             check=False, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_setting_is_documented() -> None:
+    from crawler.config.settings import Settings
+
+    operations = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    missing = [f"PANTAU_{name.upper()}" for name in Settings.model_fields
+               if f"PANTAU_{name.upper()}" not in operations]
+    assert missing == [], f"not in docs/operations.md: {missing}"
+
+
+def test_every_source_field_is_documented() -> None:
+    from crawler.config.sources import Limits, Politeness, Region, Source
+
+    reference = (ROOT / "docs" / "sources.md").read_text(encoding="utf-8")
+    missing = [f"{model.__name__}.{name}" for model in (Region, Source, Limits, Politeness)
+               for name in model.model_fields if f"`{name}`" not in reference]
+    assert missing == [], f"not in docs/sources.md: {missing}"
