@@ -18,6 +18,16 @@ DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Benchmarks run only when asked for by marker (`-m benchmark`), whatever else -m says."""
+    if "benchmark" in (config.getoption("markexpr") or ""):
+        return
+    kept = [item for item in items if item.get_closest_marker("benchmark") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+
 def _unavailable(what: str, err: Exception) -> None:
     """Skip locally when a service is missing; in CI a missing service is a failure."""
     if os.environ.get("CI"):
