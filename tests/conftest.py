@@ -7,6 +7,7 @@ import random
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -85,6 +86,24 @@ def migrated_database(make_database: Callable[[], str]) -> str:
     url = make_database()
     upgrade(url)
     return url
+
+
+@pytest.fixture(scope="module")
+def database(make_database: Callable[[], str]) -> str:
+    """A migrated database of this test module's own (shared by its tests)."""
+    from crawler.storage.migrate import upgrade
+
+    url = make_database()
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="module")
+def client(database: str, redis_url: str) -> Any:
+    """A Celery client configured as pantau's app, for this module's database and Redis."""
+    from tests.workers import client_for
+
+    return client_for(database, redis_url)
 
 
 @pytest.fixture

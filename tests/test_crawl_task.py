@@ -18,7 +18,7 @@ from crawler.demosite.model import build_forum
 from crawler.demosite.server import DemoForumServer
 from crawler.extract.urls import site_key
 from crawler.items import normalize_text, post_uid
-from tests.workers import EventLog, client_for, running_worker, session_processes, worker_env
+from tests.workers import EventLog, running_worker, session_processes, worker_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -27,20 +27,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 def forum_server() -> Iterator[DemoForumServer]:
     with DemoForumServer(build_forum(seed=62)) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def database(make_database: Any) -> str:
-    from crawler.storage.migrate import upgrade
-
-    url = make_database()
-    upgrade(url)
-    return url
-
-
-@pytest.fixture(scope="module")
-def client(database: str, redis_url: str) -> Celery:
-    return client_for(database, redis_url)
 
 
 @pytest.fixture(scope="module")

@@ -96,11 +96,9 @@ def two_workers(database: str, redis_url: str, client: Celery,
 
 
 def test_sharded_crawl_spreads_over_workers_and_stores_truth(
-        make_database: Any, redis_url: str, forum: DemoForumServer, tmp_path: Path) -> None:
-    from crawler.storage.migrate import upgrade
-
-    database = make_database()
-    upgrade(database)
+        fresh_migrated_database: str, redis_url: str, forum: DemoForumServer,
+        tmp_path: Path) -> None:
+    database = fresh_migrated_database
     client = client_for(database, redis_url)
     with two_workers(database, redis_url, client, tmp_path):
         run_id = _create_run(database, "forum-sharded")
@@ -118,11 +116,9 @@ def test_sharded_crawl_spreads_over_workers_and_stores_truth(
 
 
 def test_killed_worker_shard_is_redelivered_and_finished_elsewhere(
-        make_database: Any, redis_url: str, forum: DemoForumServer, tmp_path: Path) -> None:
-    from crawler.storage.migrate import upgrade
-
-    database = make_database()
-    upgrade(database)
+        fresh_migrated_database: str, redis_url: str, forum: DemoForumServer,
+        tmp_path: Path) -> None:
+    database = fresh_migrated_database
     client = client_for(database, redis_url)
     with two_workers(database, redis_url, client, tmp_path) as workers, \
             EventLog(client) as ev:

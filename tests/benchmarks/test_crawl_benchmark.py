@@ -113,20 +113,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         yield served
 
 
-@pytest.fixture(scope="module")
-def database(make_database: Callable[[], str]) -> str:
-    from crawler.storage.migrate import upgrade
-
-    url = make_database()
-    upgrade(url)
-    return url
-
-
-@pytest.fixture(scope="module")
-def client(database: str, redis_url: str) -> Celery:
-    return client_for(database, redis_url)
-
-
 def source(name: str, url: str) -> dict[str, Any]:
     return {"name": name, "kind": "forum", "engine": "phpbb", "url": url, "region": "62",
             "timezone": "Asia/Jakarta", "authors": "keep",
