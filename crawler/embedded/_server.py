@@ -23,14 +23,17 @@ class EmbeddedServer(ABC):
     name: ClassVar[str]
     subdir: ClassVar[str]
     stop_signal: ClassVar[signal.Signals]
+    default_timeout: ClassVar[float]
 
-    def __init__(self, state_dir: Path, port: int | None, binaries: str | None,
-                 timeout: float) -> None:
+    def __init__(self, state_dir: Path, port: int | None = None, *, binaries: str | None = None,
+                 timeout: float | None = None) -> None:
+        """``binaries``: "auto", "system" or "bundled" (default $PANTAU_EMBEDDED_BINARIES);
+        ``timeout``: seconds to wait for a start or a stop (default per server)."""
         self.home = Path(state_dir).resolve() / self.subdir
         self._port_file = self.home / "port"
         self._requested_port = port
         self._choice = binary_choice(binaries)
-        self._timeout = timeout
+        self._timeout = self.default_timeout if timeout is None else timeout
 
     @property
     @abstractmethod

@@ -56,18 +56,17 @@ class EmbeddedPostgres(EmbeddedServer):
     name = "PostgreSQL"
     subdir = "postgres"
     stop_signal = signal.SIGINT  # fast shutdown, as `pg_ctl stop -m fast`
+    default_timeout = 60.0
 
-    def __init__(
-        self,
-        state_dir: Path,
-        port: int | None = None,
-        *,
-        binaries: str | None = None,
-        timeout: float = 60.0,
-    ) -> None:
-        super().__init__(state_dir, port, binaries, timeout)
-        self.data_dir = self.home / "data"
-        self.log_file = self.home / "postgres.log"
+    @property
+    def data_dir(self) -> Path:
+        """PGDATA; the unix socket lives here too."""
+        return self.home / "data"
+
+    @property
+    def log_file(self) -> Path:
+        """The server log (appended to)."""
+        return self.home / "postgres.log"
 
     @property
     def url(self) -> str:

@@ -46,18 +46,17 @@ class EmbeddedRedis(EmbeddedServer):
     name = "Redis"
     subdir = "redis"
     stop_signal = signal.SIGTERM  # Redis flushes the append-only file and exits
+    default_timeout = 30.0
 
-    def __init__(
-        self,
-        state_dir: Path,
-        port: int | None = None,
-        *,
-        binaries: str | None = None,
-        timeout: float = 30.0,
-    ) -> None:
-        super().__init__(state_dir, port, binaries, timeout)
-        self.pid_file = self.home / "redis.pid"
-        self.log_file = self.home / "redis.log"
+    @property
+    def pid_file(self) -> Path:
+        """Written by redis-server itself (--daemonize with --pidfile)."""
+        return self.home / "redis.pid"
+
+    @property
+    def log_file(self) -> Path:
+        """The server log."""
+        return self.home / "redis.log"
 
     @property
     def url(self) -> str:
