@@ -41,4 +41,16 @@ if [ "$mode" = demo ]; then
   exec .venv/bin/pantau demo "$@"
 fi
 .venv/bin/python -m pip install -q -e '.[test]'
+# Browser tests launch Chromium: Debian's package, else Playwright's own build.
+if ! command -v chromium >/dev/null 2>&1; then
+  apt_install chromium || true
+fi
+if ! command -v chromium >/dev/null 2>&1 && [ -z "${PANTAU_CHROMIUM_PATH:-}" ]; then
+  echo "no chromium package here; installing Playwright's Chromium"
+  .venv/bin/python -m pip install -q playwright
+  .venv/bin/python -m playwright install --with-deps chromium
+  PANTAU_CHROMIUM_PATH=$(.venv/bin/python -c 'from playwright.sync_api import sync_playwright
+with sync_playwright() as p: print(p.chromium.executable_path)')
+  export PANTAU_CHROMIUM_PATH
+fi
 exec .venv/bin/python -m pytest "$@"

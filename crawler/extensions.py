@@ -26,6 +26,9 @@ COUNTERS = {
     "posts_renormalized": "pantau/posts_renormalized",
     "posts_deleted": "pantau/posts_deleted",
     "threads_complete": "pantau/threads_complete",
+    "threads_resumed": "pantau/threads_resumed",
+    "threads_unchanged": "pantau/threads_unchanged",
+    "threads_refetched": "pantau/threads_refetched",
     "threads_found": "pantau/threads_found",
     "shards": "pantau/shards",
 }

@@ -47,6 +47,9 @@ class PostItem:
     edited_at: datetime | None = None
     title: str | None = None
     parent_native_id: str | None = None
+    # Where a page names the replied-to post only by its number in the thread (Discourse's
+    # reply_to_post_number): the spider resolves it to parent_native_id from the thread's posts.
+    reply_to_position: int | None = None
     quoted_native_ids: list[str] = field(default_factory=list)
     quoted_text: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
@@ -58,10 +61,12 @@ class PostItem:
 
 @dataclass(slots=True)
 class ThreadItem:
-    """A thread whose every page was fetched in this run, with the posts it holds now.
+    """A thread after the last page this run fetched of it, with where an incremental crawl
+    resumes it next time.
 
-    Yielded once per thread after its last page; the writer uses ``post_native_ids`` to
-    mark stored posts missing from the complete thread as deleted.
+    ``complete``: every page was fetched in this run, from the first; then the writer uses
+    ``post_native_ids`` to mark stored posts missing from the thread as deleted. A resumed
+    (incremental) fetch is not complete and never judges deletions.
     """
 
     native_id: str
@@ -70,6 +75,12 @@ class ThreadItem:
     container: str | None
     post_native_ids: list[str]
     pages: int
+    complete: bool = True
+    signature: str | None = None  # the listing's activity signature when the crawl began
+    last_page_url: str | None = None
+    last_page_position: int | None = None  # position of the first post on the last page
+    post_count: int | None = None  # position of the last post
+    last_post_native_id: str | None = None
 
 
 @dataclass(slots=True)
@@ -83,6 +94,7 @@ class ThreadRef:
     native_id: str
     url: str
     container: str | None = None
+    signature: str | None = None  # what the listing showed of its activity
 
 
 # Spider modes every adapter accepts as the ``mode`` argument (with ``urls`` for "threads"):

@@ -30,9 +30,11 @@ from crawler.runner.spec import CrawlSpec
 class NormalizePipeline:
     """PostItem -> Post: identity, author policy, normalized text, content hash."""
 
-    def __init__(self, spec: CrawlSpec, pseudonym_key: bytes | None) -> None:
+    def __init__(self, spec: CrawlSpec, pseudonym_key: bytes | None,
+                 crawler: Crawler | None = None) -> None:
         self.spec = spec
         self.key = pseudonym_key
+        self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
@@ -44,7 +46,15 @@ class NormalizePipeline:
         key = secret.get_secret_value().encode() if secret is not None else None
         if spec.authors == "pseudonymize" and not key:
             raise MissingPseudonymKey(PSEUDONYM_KEY_HINT)
-        return cls(spec, key)
+        return cls(spec, key, crawler)
+
+    @property
+    def platform(self) -> str:
+        """The spec's platform; for a detected engine ('auto'), the engine the spider found."""
+        if self.spec.platform != "auto":
+            return self.spec.platform
+        adapter = getattr(getattr(self.crawler, "spider", None), "adapter", None)
+        return str(getattr(adapter, "platform_name", None) or "forum")
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if isinstance(item, PostItem):
@@ -66,8 +76,8 @@ class NormalizePipeline:
         if keep and item.author_url:
             raw["author_url"] = item.author_url
         return Post(
-            uid=post_uid(spec.platform, spec.site, item.kind, item.native_id),
-            platform=spec.platform,
+            uid=post_uid(self.platform, spec.site, item.kind, item.native_id),
+            platform=self.platform,
             site=spec.site,
             source=spec.source,
             url=item.url,
@@ -150,7 +160,7 @@ class StoragePipeline:
                 self.flush()
         elif isinstance(item, ThreadItem) and item.post_native_ids:
             self.flush()
-            self.complete_thread(item)
+            self.record_thread(item)
         return item
 
     def flush(self) -> None:
@@ -167,20 +177,13 @@ class StoragePipeline:
         for name, value in asdict(result).items():
             self._inc(f"pantau/posts_{name}", value)
 
-    def complete_thread(self, thread: ThreadItem) -> None:
-        deleted = self.writer.complete_thread(
-            site=self.spec.site,
-            source=self.spec.source,
-            thread_native_id=thread.native_id,
-            url=thread.url,
-            title=normalize_text(thread.title) or None,
-            container=thread.container,
-            post_native_ids=thread.post_native_ids,
-            seen_at=datetime.now(UTC),
-            crawl_run=self.spec.run_id,
-        )
+    def record_thread(self, thread: ThreadItem) -> None:
+        """Judge a complete thread's deletions and store where the thread resumes next time."""
+        thread.title = normalize_text(thread.title) or None
+        deleted = self.writer.record_thread(self.spec.site, self.spec.source, thread,
+                                            datetime.now(UTC))
         self._inc("pantau/posts_deleted", deleted)
-        self._inc("pantau/threads_complete", 1)
+        self._inc("pantau/threads_complete" if thread.complete else "pantau/threads_resumed", 1)
 
     def _inc(self, key: str, value: int) -> None:
         if self.stats is not None and value:
@@ -200,6 +203,7 @@ class ShardPlanner:
         self.spec = spec
         self.stats = stats
         self.threads: dict[str, str] = {}
+        self.signatures: dict[str, str] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ShardPlanner:
@@ -213,6 +217,8 @@ class ShardPlanner:
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if isinstance(item, ThreadRef) and item.native_id not in self.threads:
             self.threads[item.native_id] = item.url
+            if item.signature is not None:
+                self.signatures[item.url] = item.signature
             if self.stats is not None:
                 self.stats.inc_value("pantau/threads_found")
         return item
@@ -227,6 +233,6 @@ class ShardPlanner:
         urls = list(self.threads.values())
         batches = [urls[i:i + size] for i in range(0, len(urls), size)]
         with connect(self.database_url) as conn:
-            planned = ShardStore(conn).plan(self.spec.run_id, batches)
+            planned = ShardStore(conn).plan(self.spec.run_id, batches, self.signatures)
         if self.stats is not None:
             self.stats.set_value("pantau/shards", planned)

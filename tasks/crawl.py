@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from celery import Task, signals
@@ -115,8 +116,13 @@ def _counts(stats: dict[str, Any]) -> dict[str, int]:
 
 
 @app.task(base=CrawlTask, name="pantau.crawl_source", **TASK_OPTIONS)
-def crawl_source(self: Task, source: dict[str, Any], run_id: int | None = None) -> dict[str, Any]:
-    """Crawl one source (its validated definition) and attribute posts to ``run_id``."""
+def crawl_source(self: Task, source: dict[str, Any], run_id: int | None = None,
+                 deep: bool | None = None) -> dict[str, Any]:
+    """Crawl one source (its validated definition) and attribute posts to ``run_id``.
+
+    ``deep``: fetch every page of every thread (True), only what changed (False), or decide
+    by the source's ``deep_every`` and its last deep run (None).
+    """
     store = RunStore(get_pool())
     if run_id is None:  # enqueued without a run (not by the CLI): the task's own run row
         run_id = store.create(str(source.get("name", "?")), str(source.get("region", "")),
@@ -124,7 +130,9 @@ def crawl_source(self: Task, source: dict[str, Any], run_id: int | None = None) 
     the_run = run_id
     src = _source(source, lambda reason: store.finish(
         the_run, FAILED, reason=reason, counts={}, error_reasons=[]))
-    spec = CrawlSpec.for_source(src, run_id)
+    deep = _deep(src, store, deep)
+    spec = CrawlSpec.for_source(src, run_id).model_copy(update={"deep": deep})
+    store.set_deep(run_id, deep)
     with get_pool().connection() as conn:
         upsert_source(conn, name=src.name, kind=src.kind, engine=src.engine, url=str(src.url),
                       site=spec.site, region=src.region, config=src.model_dump(mode="json"))
@@ -141,7 +149,7 @@ def crawl_source(self: Task, source: dict[str, Any], run_id: int | None = None) 
     stats = outcome.stats
     summary = {**header, **_counts(stats), "status": status, "reason": reason,
                "elapsed": round(outcome.elapsed, 3)}
-    if status == SUCCEEDED and spec.mode == "discover":
+    if status == SUCCEEDED and spec.mode == "discover" and stats.get("shards"):
         summary["shards"] = _fan_out(src, run_id, store, reason or "")
         return summary
     store.finish(run_id, status, reason=reason, counts=_counts(stats),
@@ -151,6 +159,16 @@ def crawl_source(self: Task, source: dict[str, Any], run_id: int | None = None) 
     if status != SUCCEEDED:
         raise CrawlFailed(f"{src.name}: {reason}")
     return summary
+
+
+def _deep(src: Source, store: RunStore, requested: bool | None) -> bool:
+    """Whether this crawl is deep: as requested, else when the last deep run is due again."""
+    if requested is not None:
+        return requested
+    if src.deep_every is None:
+        return False
+    last = store.last_deep(src.name)
+    return last is None or datetime.now(UTC) - last >= src.deep_every
 
 
 def _fan_out(src: Source, run_id: int, store: RunStore, reason: str) -> int:
@@ -182,7 +200,10 @@ def crawl_shard(self: Task, source: dict[str, Any], run_id: int,
     if shard["status"] not in ("queued", "running"):
         return {"run_id": run_id, "shard": shard_no, "status": shard["status"], "skipped": True}
     attempt = shards.start(run_id, shard_no, self.request.id, self.request.hostname or "")
-    spec = CrawlSpec.for_source(src, run_id).for_shard(shard_no, shard["urls"])
+    run = RunStore(get_pool()).get(run_id) or {}
+    spec = CrawlSpec.for_source(src, run_id).for_shard(
+        shard_no, shard["urls"], shard.get("signatures")).model_copy(
+        update={"deep": bool(run.get("deep"))})
     header = {"run_id": run_id, "source": src.name, "region": src.region, "shard": shard_no,
               "attempt": attempt}
     try:

@@ -62,7 +62,7 @@ def test_sources_validate_typo_is_one_line(tmp_path: Path) -> None:
 
 def test_database_down_is_one_line(tmp_path: Path) -> None:
     port = closed_port()
-    result = pantau("crawl", "http://127.0.0.1:8765/", env={
+    result = pantau("crawl", "http://127.0.0.1:8765/", "--engine", "phpbb", env={
         "PANTAU_DATABASE_URL": f"postgresql://pantau:s3cret@127.0.0.1:{port}/pantau",
         "PANTAU_REDIS_URL": "redis://127.0.0.1:6379/0",
         "PANTAU_STATE_DIR": str(tmp_path)})
@@ -103,7 +103,8 @@ def test_redis_down_is_one_line_and_leaves_no_run(migrated_database: str, tmp_pa
 
     with psycopg.connect(migrated_database) as conn:
         before = conn.execute("SELECT count(*) FROM crawl_runs").fetchone()
-    result = pantau("crawl", "http://127.0.0.1:8765/", "--region", "62", env={
+    result = pantau("crawl", "http://127.0.0.1:8765/", "--region", "62", "--engine", "phpbb",
+                    env={
         "PANTAU_DATABASE_URL": migrated_database,
         "PANTAU_REDIS_URL": f"redis://127.0.0.1:{closed_port()}/0",
         "PANTAU_STATE_DIR": str(tmp_path)})
@@ -118,7 +119,8 @@ def test_redis_down_is_one_line_and_leaves_no_run(migrated_database: str, tmp_pa
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["--engine", "vbulletin"], "error: --engine: Input should be 'phpbb'"),
+        (["--engine", "vbuletin"],
+         "error: --engine: unknown engine 'vbuletin' (did you mean 'vbulletin'?)"),
         (["--authors", "everyone"], "error: --authors: Input should be 'keep', 'pseudonymize'"),
         (["--region", "kalteng"], "error: --region: a Kemendagri code looks like 62"),
     ],

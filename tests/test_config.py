@@ -68,11 +68,11 @@ def test_good_file_fills_in_region_and_timezone(tmp_path: Path) -> None:
          "field 'code': put region codes in quotes, e.g. code: \"62.71\""),
         (("kind: forum", "kind: news"),
          "source forum-kalteng: kind 'news' has no spider yet (available: forum)"),
-        (("        engine: phpbb\n        url: http://127.0.0.1", "        url: http://127.0.0.1"),
-         "source forum-kalteng: a forum needs an engine (available: phpbb)"),
+        (("engine: phpbb", "engine: phpbbb"),
+         "source forum-kalteng: field 'engine': unknown engine 'phpbbb' (did you mean 'phpbb'?)"),
     ],
     ids=["typo-field", "bad-kind", "nested-typo", "bad-code", "bad-tz", "bad-url", "duplicate",
-         "unquoted-code", "no-spider", "no-engine"],
+         "unquoted-code", "no-spider", "engine-typo"],
 )
 def test_mistakes_are_one_line_naming_file_source_field(
         tmp_path: Path, change: tuple[str, str], expected: str) -> None:

@@ -102,13 +102,13 @@ def test_crawl_stores_ground_truth_then_recrawl_and_edit(
     summary = result.result
     assert summary["posts_new"] == len(forum_server.forum.truth())
 
-    # Second crawl: the pages are fetched again, nothing is added, last_seen_at advances.
+    # Second crawl, deep: the pages are fetched again, nothing is added, last_seen_at advances.
     posts_before, versions_before = counts(database, "forum-truth")
     with psycopg.connect(database) as conn:
         seen_before = conn.execute(
             "SELECT max(last_seen_at) FROM posts WHERE source = 'forum-truth'").fetchone()
     forum_server.request_log.clear()
-    second = crawl(client, src)
+    second = crawl(client, src, kwargs={"deep": True})
     assert second.status == "SUCCESS", second.result
     assert any("viewtopic.php" in path for path in forum_server.request_log)
     assert counts(database, "forum-truth") == (posts_before, versions_before)
@@ -123,7 +123,7 @@ def test_crawl_stores_ground_truth_then_recrawl_and_edit(
     # One edit on the site: exactly one version more, holding the old text.
     victim = forum_server.forum.truth()[5]
     forum_server.forum.edit_post(int(victim.native_id), "Teks ini sudah diubah oleh penulisnya.")
-    third = crawl(client, src)
+    third = crawl(client, src, kwargs={"deep": True})
     assert third.status == "SUCCESS", third.result
     assert third.result["posts_edited"] == 1
     assert counts(database, "forum-truth") == (posts_before, versions_before + 1)
@@ -353,7 +353,7 @@ def test_deleted_post_is_marked_after_its_complete_thread(
         thread = max(server.forum.threads.values(), key=lambda t: len(t.posts))
         victim = thread.posts[3]
         server.forum.delete_post(victim.post_id)
-        again = crawl(client, src)
+        again = crawl(client, src, kwargs={"deep": True})  # deletions: deep crawls judge
         assert again.status == "SUCCESS", again.result
         assert again.result["posts_deleted"] == 1
         assert stored(database, "forum-deletions") == truth(server)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,46 +17,17 @@ from crawler.demosite.model import WIB
 from crawler.demosite.render import render_index, render_viewforum, render_viewtopic
 from crawler.extract import query_param
 from crawler.items import PostItem, ThreadItem
+from spiders.forum import ThreadCrawl
 from spiders.phpbb import PhpbbSpider
+from tests.forumcrawl import crawl_items
 
-ROOT = Path(__file__).resolve().parents[1]
 BASE = "http://127.0.0.1:8765/"
 SID = "0123456789abcdef0123456789abcdef"
 
-# Runs one crawl in a fresh interpreter (Twisted's reactor does not restart) and writes
-# every item as a JSON line with ISO datetimes.
-CRAWL_SCRIPT = """
-import json, sys
-from scrapy import signals
-from scrapy.crawler import CrawlerProcess
-from spiders.phpbb import PhpbbSpider
-
-start_url, out = sys.argv[1], sys.argv[2]
-rows = []
-
-def scraped(item, response, spider):
-    row = {slot: getattr(item, slot) for slot in item.__slots__ if slot != "raw"}
-    row["_type"] = type(item).__name__
-    rows.append(row)
-
-process = CrawlerProcess(settings={
-    "LOG_LEVEL": "WARNING", "ROBOTSTXT_OBEY": True, "TELNETCONSOLE_ENABLED": False,
-    "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "DOWNLOAD_DELAY": 0,
-})
-crawler = process.create_crawler(PhpbbSpider)
-crawler.signals.connect(scraped, signal=signals.item_scraped)
-process.crawl(crawler, start_url=start_url)
-process.start()
-with open(out, "w", encoding="utf-8") as fh:
-    for row in rows:
-        fh.write(json.dumps(row, default=lambda o: o.isoformat(), ensure_ascii=False) + "\\n")
-"""
 
 
 def crawl(start_url: str, out: Path) -> list[dict[str, Any]]:
-    subprocess.run([sys.executable, "-c", CRAWL_SCRIPT, start_url, str(out)], cwd=ROOT,
-                   check=True, timeout=240)
-    return [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    return crawl_items("phpbb", start_url, out.parent)
 
 
 def truth_rows(forum: Forum) -> set[tuple[Any, ...]]:
@@ -85,7 +54,7 @@ def forum() -> Forum:
 
 def test_parse_index_follows_boards_and_subforums(forum: Forum) -> None:
     spider = PhpbbSpider(start_url=BASE)
-    requests = list(spider.parse_index(response(BASE, render_index(forum, SID, forum.now))))
+    requests = list(spider.parse(response(BASE, render_index(forum, SID, forum.now))))
     urls = [r.url for r in requests]
     assert set(urls) == {f"{BASE}viewforum.php?f={f}" for f in (2, 3, 4, 5, 7)}
     assert all("sid=" not in u for u in urls)
@@ -96,7 +65,7 @@ def test_parse_forum_topics_and_next_page(forum: Forum) -> None:
     board = forum.board(2)
     assert board is not None
     html = render_viewforum(forum, board, 0, SID, forum.now)
-    requests = [r for r in spider.parse_forum(response(f"{BASE}viewforum.php?f=2", html))
+    requests = [r for r in spider.parse(response(f"{BASE}viewforum.php?f=2", html))
                 if isinstance(r, Request)]
     topics = [r.url for r in requests if "viewtopic" in r.url]
     expected = [f"{BASE}viewtopic.php?t={t.thread_id}" for t in forum.topics(2)[:25]]
@@ -104,21 +73,21 @@ def test_parse_forum_topics_and_next_page(forum: Forum) -> None:
     assert f"{BASE}viewforum.php?f=3" in [r.url for r in requests]  # the subforum
     assert f"{BASE}viewforum.php?f=2&start=25" in [r.url for r in requests]
     last = render_viewforum(forum, board, 25, SID, forum.now)
-    assert spider.next_page_url(response(f"{BASE}viewforum.php?f=2&start=25", last)) is None
+    out = list(spider.parse(response(f"{BASE}viewforum.php?f=2&start=25", last)))
+    assert not [r for r in out if isinstance(r, Request) and "viewforum.php?f=2&" in r.url]
 
 
 def test_parse_topic_pages_chain_to_a_thread_item(forum: Forum) -> None:
     spider = PhpbbSpider(start_url=BASE)
     thread = next(t for t in forum.threads.values() if 20 < len(t.posts) <= 30)
     truth = {r.native_id: r for r in forum.truth() if r.thread_native_id == str(thread.thread_id)}
-    post_ids: list[str] = []
-    pages = 0
+    crawl = ThreadCrawl(None, complete=True)
     url: str | None = f"{BASE}viewtopic.php?t={thread.thread_id}"
     thread_items: list[ThreadItem] = []
     while url:
         start = int(query_param(url, "start") or 0)
         html = render_viewtopic(forum, thread, start, SID, datetime.now(WIB), BASE)
-        out = list(spider.parse_topic(response(url, html), post_ids=post_ids, pages=pages))
+        out = list(spider.parse(response(url, html), thread=crawl))
         posts = [o for o in out if isinstance(o, PostItem)]
         assert len(posts) == min(10, len(thread.posts) - start)
         for post in posts:
@@ -136,7 +105,7 @@ def test_parse_topic_pages_chain_to_a_thread_item(forum: Forum) -> None:
         url = follow[0].url if follow else None
         if follow:
             assert "sid=" not in follow[0].url
-            post_ids, pages = follow[0].cb_kwargs["post_ids"], follow[0].cb_kwargs["pages"]
+            crawl = follow[0].cb_kwargs["thread"]
     assert len(thread_items) == 1
     assert thread_items[0].post_native_ids == [str(p.post_id) for p in thread.posts]
     assert thread_items[0].pages == 3
@@ -153,8 +122,7 @@ def test_relative_dates_parse(forum: Forum) -> None:
         start = index - index % 10
         html = render_viewtopic(forum, thread, start, SID, now, BASE)
         assert "Hari ini, " in html or "Kemarin, " in html
-        items = spider.parse_topic(response(f"{BASE}viewtopic.php?t={thread.thread_id}", html),
-                                   post_ids=[], pages=0)
+        items = spider.parse(response(f"{BASE}viewtopic.php?t={thread.thread_id}", html))
         found = next(i for i in items
                      if isinstance(i, PostItem) and i.native_id == str(post.post_id))
         assert found.published_at == post.published_at
@@ -165,8 +133,7 @@ def test_guest_post_has_name_but_no_id(forum: Forum) -> None:
     guest = next(p for p in forum.all_posts() if p.author_id is None)
     thread, index = forum.locate(guest.post_id)
     html = render_viewtopic(forum, thread, index - index % 10, SID, forum.now, BASE)
-    items = spider.parse_topic(response(f"{BASE}viewtopic.php?t={thread.thread_id}", html),
-                               post_ids=[], pages=0)
+    items = spider.parse(response(f"{BASE}viewtopic.php?t={thread.thread_id}", html))
     found = next(i for i in items if isinstance(i, PostItem) and i.native_id == str(guest.post_id))
     assert (found.author_name, found.author_id, found.author_url) == (guest.author_name, None, None)
 
@@ -219,7 +186,7 @@ def test_real_phpbb_page(real_fixtures: Path) -> None:
     html = (real_fixtures / "phpbb" / "foren.myoos.de.html").read_bytes()
     spider = PhpbbSpider(start_url=truth["thread_url"], timezone="Europe/Berlin")
     page = HtmlResponse(url=truth["thread_url"], body=html)
-    out = list(spider.parse_topic(page, post_ids=[], pages=0))
+    out = list(spider.parse(page))
     posts = [o for o in out if isinstance(o, PostItem)]
     assert [(p.native_id, p.author_name) for p in posts] == [
         (t["native_id"], t["author"]) for t in truth["posts"]]
@@ -243,4 +210,4 @@ def test_topic_page_without_posts_is_a_parse_error_not_a_deletion() -> None:
                         body=b"<html><body><h2 class='topic-title'><a href='./viewtopic.php?t=3'>"
                              b"Jalan</a></h2><p>Forum sedang dalam perawatan</p></body></html>")
     with pytest.raises(UnparsablePage, match="no phpBB posts on topic page"):
-        list(spider.parse_topic(page, post_ids=["1", "2"], pages=1))
+        list(spider.parse(page, thread=ThreadCrawl(None, complete=True, offset=10)))

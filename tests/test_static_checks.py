@@ -1,4 +1,4 @@
-"""The house rules that tools check: ruff's rule set over the tree, mypy on crawler/ and tasks/."""
+"""The house rules that tools check: ruff over the tree, mypy on crawler/, tasks/ and spiders/."""
 
 from __future__ import annotations
 

@@ -41,7 +41,7 @@ def test_upgrade_is_idempotent(make_database: Callable[[], str]) -> None:
     url = make_database()
     assert current(url) is None
     upgrade(url)
-    assert current(url) == head() == "0002"
+    assert current(url) == head() == "0003"
     upgrade(url)
     assert current(url) == head()
     assert tables(url) == TABLES

@@ -32,11 +32,14 @@ def resolve_target(target: str, settings: Settings, config: Path | None, region:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise UserError(f"not a web address: {target}", "use http:// or https:// URLs")
         slug = re.sub(r"[^a-z0-9]+", "-", f"{parts.hostname}-{parts.port or ''}".lower())
-        return _validated({
+        source = _validated({
             "name": f"adhoc-{slug.strip('-')}"[:63], "kind": "forum",
-            "engine": engine or "phpbb", "url": target, "region": region or "",
+            "engine": engine or "auto", "url": target, "region": region or "",
             "authors": authors or "pseudonymize",
         })
+        if source.engine == "auto":  # the options are valid: now look at the site
+            source = source.model_copy(update={"engine": detect(target, settings)})
+        return source
     if region or engine:
         raise UserError("--region and --engine apply to URL targets only",
                         f"change them for {target!r} in the sources file")
@@ -50,6 +53,21 @@ def resolve_target(target: str, settings: Settings, config: Path | None, region:
     if authors:
         source = _validated({**source.model_dump(), "authors": authors})
     return source
+
+
+def detect(url: str, settings: Settings) -> str:
+    """The engine that made the page at ``url``, said aloud; a UserError when none knows it."""
+    from crawler.cli.fetch import fetch_page
+    from crawler.extract.engines import EngineError, detect_engine
+
+    require_operator_contact(settings, url)
+    try:
+        engine, reason = detect_engine(fetch_page(url, settings))
+    except EngineError as err:
+        raise UserError(str(err), "name it with --engine, or describe the forum with selectors "
+                        "in a sources file (docs/sources.md)") from None
+    console.print(f"detected engine [bold]{engine.name}[/] ({reason})")
+    return engine.name
 
 
 OPTION_OF_FIELD = {"engine": "--engine", "authors": "--authors", "region": "--region",
@@ -76,6 +94,10 @@ def crawl(
     engine: Annotated[str | None, typer.Option(help="Forum engine for a URL target.")] = None,
     authors: Annotated[str | None, typer.Option(
         help="Author policy: keep, pseudonymize or drop.")] = None,
+    deep: Annotated[bool | None, typer.Option(
+        "--deep/--incremental", help="Fetch every page of every thread (catches edits and "
+        "deletions in old threads), or only what changed; default: by the source's deep_every.")]
+    = None,
 ) -> None:
     """Enqueue a crawl through Celery; with --wait, show its progress and its result."""
     source = resolve_target(target, get_settings(), config, region, engine, authors)
@@ -95,7 +117,7 @@ def crawl(
         run_id = store.create(source.name, source.region, task_id=task_id)
         queue = crawl_queue(source.region)
         try:
-            crawl_source.apply_async(args=[source.model_dump(mode="json"), run_id],
+            crawl_source.apply_async(args=[source.model_dump(mode="json"), run_id, deep],
                                      task_id=task_id, queue=queue, retry=False)
         except Exception as err:
             store.finish(run_id, "failed", reason=f"could not enqueue: {err}", counts={},

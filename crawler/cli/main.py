@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from crawler.cli import admin, crawl, demo, worker
+from crawler.cli import admin, crawl, demo, extract, worker
 from crawler.cli.errors import run_guarded
 
 app = typer.Typer(
@@ -16,6 +16,7 @@ app = typer.Typer(
 )
 app.command("demo")(demo.demo)
 app.command("crawl")(crawl.crawl)
+app.command("extract")(extract.extract)
 app.command("status")(admin.status)
 app.command("worker", context_settings={"allow_extra_args": True})(worker.worker)
 app.add_typer(admin.db_app, name="db")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,15 +25,22 @@ from pydantic import (
     model_validator,
 )
 
+from crawler.extract.engines.selectors import SelectorConfig
+
 SourceKind = Literal[
     "forum", "feed", "news", "telegram", "mastodon", "bluesky", "wordpress", "rendered"
 ]
-Engine = Literal["phpbb"]
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 REGION_CODE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
 SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 # Upper bounds of a source's cluster-wide politeness overrides (docs/sources.md).
 MAX_REQUESTS_PER_SECOND = 50
 MAX_CLUSTER_CONCURRENCY = 8
+
+
+# The spider of each source kind other than forum (forums use their engine's spider).
+KIND_SPIDERS: dict[str, str] = {}
 
 
 class ConfigError(Exception):
@@ -75,7 +83,16 @@ class Source(_Strict):
 
     name: Annotated[str, Field(description="Unique name, lowercase, e.g. forum-kalteng.")]
     kind: SourceKind = "forum"
-    engine: Engine | None = Field(default=None, description="Forum engine where it applies.")
+    engine: str | None = Field(
+        default=None, description="Forum engine adapter (see docs/sources.md); unset or "
+        "'auto': detected from the first page. Not with `selectors`.")
+    selectors: SelectorConfig | None = Field(
+        default=None, description="No-code adapter: CSS/XPath selectors for a forum no "
+        "engine adapter knows.")
+    deep_every: timedelta | None = Field(
+        default=timedelta(days=7), description="How often a scheduled crawl is deep (every "
+        "page of every thread, catching edits and deletions in old threads), e.g. 7d, 24h; "
+        "null: only on demand (`pantau crawl --deep`). Other crawls are incremental.")
     url: HttpUrl
     region: str = Field(default="", description="Region code; inherited from the region block.")
     timezone: str | None = Field(default=None, description="Site time zone; default: region's.")
@@ -86,6 +103,9 @@ class Source(_Strict):
         description="Spread one crawl over many workers: list the threads first, then crawl "
         "them in shards of this many threads. Unset: one task crawls the whole source.",
     )
+    browser: bool = Field(
+        default=False, description="Needs a browser: queued on browser.<region>, which only "
+        "workers started with `pantau worker --browser` take.")
     limits: Limits = Limits()
     politeness: Politeness = Politeness()
 
@@ -106,19 +126,59 @@ class Source(_Strict):
             raise ValueError("use lowercase letters, digits, '.', '_' or '-' (max 63)")
         return value
 
+    @field_validator("engine")
+    @classmethod
+    def _known_engine(cls, value: str | None) -> str | None:
+        if value is None or value == "auto":
+            return value
+        from crawler.extract.engines import engine_names
+
+        if value not in engine_names():
+            hint = difflib.get_close_matches(value, engine_names(), n=1)
+            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise ValueError(f"unknown engine {value!r}{extra}; known: "
+                             f"{', '.join(engine_names())}, or auto")
+        return value
+
+    @field_validator("deep_every", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        if isinstance(value, str) and (match := _DURATION.match(value)):
+            return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str | None) -> str | None:
-        return _check_timezone(value) if value is not None else None
+        return check_timezone(value) if value is not None else None
 
     @property
     def spider(self) -> str:
-        """The spider that crawls this source."""
+        """The spider that crawls this source: the engine's own, the generic forum spider, or
+        the spider of its kind (KIND_SPIDERS)."""
         if self.kind == "forum":
-            if self.engine is None:
-                raise ValueError("a forum needs an engine (available: phpbb)")
-            return self.engine
-        raise ValueError(f"kind {self.kind!r} has no spider yet (available: forum)")
+            if self.selectors is not None and self.engine not in (None, "auto"):
+                raise ValueError("give either engine or selectors, not both")
+            if self.selectors is not None or self.engine in (None, "auto"):
+                return "forum"
+            return self.engine or "forum"
+        if self.kind in KIND_SPIDERS:
+            return KIND_SPIDERS[self.kind]
+        available = ", ".join(["forum", *sorted(KIND_SPIDERS)])
+        raise ValueError(f"kind {self.kind!r} has no spider yet (available: {available})")
+
+    @property
+    def platform(self) -> str:
+        """posts.platform: the engine's; 'forum' for selectors; 'auto' until detected."""
+        if self.kind != "forum":
+            return self.kind
+        if self.selectors is not None:
+            return "forum"
+        if self.engine in (None, "auto"):
+            return "auto"
+        from crawler.extract.engines import engine_named
+
+        return engine_named(self.engine or "").platform_name
 
 
 class Region(_Strict):
@@ -137,7 +197,7 @@ class Region(_Strict):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        return _check_timezone(value)
+        return check_timezone(value)
 
 
 class SourcesFile(_Strict):
@@ -178,7 +238,7 @@ def _check_region_code(value: Any) -> Any:
     return value
 
 
-def _check_timezone(value: str) -> str:
+def check_timezone(value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from crawler.demosite.model import Forum, TruthPost, build_forum
-from crawler.demosite.server import DemoForumServer
+from crawler.demosite.server import DemoForumServer, SiteServer
 
-__all__ = ["DemoForumServer", "Forum", "TruthPost", "build_forum"]
+__all__ = ["DemoForumServer", "Forum", "SiteServer", "TruthPost", "build_forum"]

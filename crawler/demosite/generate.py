@@ -176,6 +176,9 @@ def generate(rng: random.Random, now: datetime, scale: int = 1) -> Forum:
         for i, post in enumerate(thread.posts):
             post.subject = thread.title if i == 0 else f"Re: {thread.title}"
             post.segments = _body(rng, thread.posts[:i])
+            # A post that quotes answers the (first) post it quotes; engines that record
+            # reply-to (Discourse, Flarum, WordPress) show it, the others leave it out.
+            post.reply_to = next(iter(post.quoted_ids), None)
     return Forum(
         title="Forum Warga Kalteng",
         boards=[Board(b.forum_id, b.name, b.description, b.parent_id, b.is_category)

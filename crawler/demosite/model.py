@@ -69,6 +69,8 @@ class Post:
     segments: list[Segment] = field(default_factory=list)
     edit_count: int = 0
     edited_at: datetime | None = None
+    reply_to: int | None = None  # the post this one answers, for engines that record it
+
 
     @property
     def own_text(self) -> str:
@@ -107,6 +109,8 @@ class TruthPost:
     quoted_native_ids: tuple[str, ...]
     title: str
     links: tuple[str, ...]
+    parent_native_id: str | None = None  # reply-to, where the engine records it
+    edited_at: datetime | None = None
 
 
 @dataclass
@@ -182,7 +186,7 @@ class Forum:
             segments.append(_quote_of(self.post(quote_post_id)))
         segments.append(text)
         post = Post(self.max_post_id() + 1, thread_id, author_name, author_id, when,
-                    f"Re: {thread.title}", segments)
+                    f"Re: {thread.title}", segments, reply_to=quote_post_id)
         thread.posts.append(post)
         return post
 
@@ -209,6 +213,8 @@ class Forum:
                     published_at=post.published_at, body_text=own,
                     quoted_native_ids=tuple(str(i) for i in post.quoted_ids),
                     title=post.subject, links=tuple(dict.fromkeys(_URL.findall(own))),
+                    parent_native_id=None if post.reply_to is None else str(post.reply_to),
+                    edited_at=post.edited_at,
                 ))
         return sorted(out, key=lambda r: int(r.native_id))
 

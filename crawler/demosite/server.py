@@ -9,6 +9,7 @@ from datetime import datetime
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
+from typing import Self
 from urllib.parse import parse_qs, urlsplit
 
 from crawler.demosite.model import POSTS_PER_PAGE, TOPICS_PER_PAGE, Forum
@@ -60,11 +61,15 @@ def _clamp(start: int, total: int, per_page: int) -> int:
     return min(start - start % per_page, last)
 
 
-class DemoForumServer:
-    """Serves a :class:`Forum` like phpBB 3.2 prosilver with cookie-less ``sid`` links.
+Reply = tuple[int, str, str | bytes]  # status, Content-Type, body (str is sent as UTF-8)
+
+
+class SiteServer:
+    """A fixture web site on 127.0.0.1 in a daemon thread: subclasses implement ``respond``.
 
     Use as a context manager; ``url`` is the base URL (ending in ``/``), ``forum`` may be
-    replaced or mutated between crawls, ``request_log`` records every request path.
+    replaced or mutated between crawls (hold ``lock``), ``request_log`` records every request
+    path with its query.
     """
 
     def __init__(self, forum: Forum, host: str = "127.0.0.1", port: int = 0,
@@ -79,14 +84,14 @@ class DemoForumServer:
 
     @property
     def url(self) -> str:
-        """The forum's base URL, e.g. ``http://127.0.0.1:40123/``."""
+        """The site's base URL, e.g. ``http://127.0.0.1:40123/``."""
         host, port = self._httpd.server_address[:2]
         return f"http://{host!s}:{port}{self.prefix}"
 
-    def start(self) -> DemoForumServer:
+    def start(self) -> Self:
         """Serve in a daemon thread."""
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True,
-                                        name="demo-forum")
+                                        name=type(self).__name__)
         self._thread.start()
         return self
 
@@ -97,15 +102,50 @@ class DemoForumServer:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> DemoForumServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.stop()
 
-    def respond(self, target: str, host: str) -> tuple[int, str, str]:
+    def respond(self, target: str, host: str) -> Reply:
         """Status, content type and body for a request target such as ``/viewtopic.php?t=5``."""
+        raise NotImplementedError
+
+    def headers(self, target: str) -> dict[str, str]:
+        """Extra response headers for ``target`` (e.g. an API's paging headers)."""
+        del target
+        return {}
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                server.request_log.append(self.path)
+                status, content_type, body = server.respond(self.path, self.headers["Host"] or "")
+                data = body.encode("utf-8") if isinstance(body, str) else body
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in server.headers(self.path).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: object) -> None:
+                """Quiet: requests are in ``request_log``."""
+
+        return Handler
+
+
+class DemoForumServer(SiteServer):
+    """Serves a :class:`Forum` like phpBB 3.2 prosilver with cookie-less ``sid`` links."""
+
+    def respond(self, target: str, host: str) -> Reply:
         parts = urlsplit(target)
         if parts.path == "/robots.txt":
             return 200, "text/plain; charset=utf-8", ROBOTS_TXT
@@ -160,24 +200,3 @@ class DemoForumServer:
         body = page(self.forum, "Informasi", "<h2>Informasi</h2><p>Halaman tidak ditemukan.</p>",
                     secrets.token_hex(16))
         return 404, "text/html; charset=UTF-8", body
-
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                server.request_log.append(self.path)
-                status, content_type, body = server.respond(self.path, self.headers["Host"] or "")
-                data = body.encode("utf-8")
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: object) -> None:
-                """Quiet: requests are in ``request_log``."""
-
-        return Handler

@@ -24,9 +24,18 @@ BLOCK_TAGS = frozenset(
 # Elements whose text is never part of the post.
 SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "button", "iframe"})
 # Classes of parts of a post body that are not the author's words: signatures, edit notices
-# ("Terakhir diubah oleh ..."), buttons.
-SKIP_CLASSES = frozenset({"signature", "notice", "post-buttons"})
-_POST_ID = re.compile(r"(?:[?&;]p=|#p|post-|postid=)(\d+)")
+# ("Terakhir diubah oleh ..."), buttons; XenForo's block heads ("budi berkata:", "Kode:") and
+# "Klik untuk memperluas..." links.
+SKIP_CLASSES = frozenset({"signature", "notice", "post-buttons", "bbCodeBlock-title",
+                          "bbCodeBlock-expandLink"})
+# Classes of a quote's head ("budi said:") besides ``<cite>``: Invision's citation line.
+QUOTE_HEAD_CLASSES = frozenset({"ipsQuote_citation"})
+# Attributes naming the quoted post on the quote element itself (Invision Community).
+QUOTE_ID_ATTRIBUTES = ("data-ipsquote-contentcommentid",)
+# Links to a quoted post: phpBB p=N / #pN, MyBB pid=N / #pidN, SMF topic=T.msgN / msg=N / #msgN.
+_POST_ID = re.compile(r"(?:[?&;]p=|#p|post-|postid=|[?&;]pid=|#pid|[?&;]msg=|\.msg|#msg)(\d+)")
+_SOURCE_POST = re.compile(r"^\s*post:\s*(\d+)")  # XenForo 2: data-source="post: 123"
+_COMMENT_ANCHOR = re.compile(r"#comment-(\d+)$")  # WordPress: a link to a comment
 _WS = re.compile(r"[ \t\r\n\f\v]+")
 
 
@@ -50,6 +59,8 @@ def _is_skipped(el: Any) -> bool:
         return True
     if el.tag in SKIP_TAGS or _classes(el) & SKIP_CLASSES:
         return True
+    if el.get("data-excludequote") is not None:
+        return True  # Invision's edit line ("Diedit 18 Maret oleh budi") inside the body
     parent = el.getparent()
     if el.tag == "p" and parent is not None and "codebox" in _classes(parent):
         return True  # the code box header "Kode: Pilih semua"
@@ -57,16 +68,33 @@ def _is_skipped(el: Any) -> bool:
 
 
 def quoted_post_id(quote: Any) -> str | None:
-    """The native id of the post a quote cites: ``data-post-id`` or a ``p=NNN``/``#pNNN`` link."""
+    """The native id of the post a quote cites: ``data-post-id`` or a ``p=NNN``/``#pNNN``/
+    ``#comment-NNN`` link in its ``cite``, an id attribute of the quote itself
+    (``QUOTE_ID_ATTRIBUTES``), or a ``#comment-NNN`` URL in the quote's ``cite`` attribute."""
+    for name in QUOTE_ID_ATTRIBUTES:
+        value = (quote.get(name) or "").strip()
+        if value.isdigit():
+            return value
+    source = _SOURCE_POST.match(quote.get("data-source") or "")
+    if source:
+        return source.group(1)
     for cite in quote.iter("cite"):
         for link in cite.iter("a"):
             if link.get("data-post-id", "").isdigit():
                 return str(link.get("data-post-id"))
-            match = _POST_ID.search(link.get("href") or "")
+            match = _COMMENT_ANCHOR.search(link.get("href") or "") or _POST_ID.search(
+                link.get("href") or "")
             if match:
                 return match.group(1)
         break  # only the quote's own cite, not those of nested quotes
-    return None
+    # HTML's own source attribute naming a comment: <blockquote cite="https://b/x/#comment-12">.
+    match = _COMMENT_ANCHOR.search(quote.get("cite") or "")
+    return match.group(1) if match else None
+
+
+def _is_emoticon(el: Any) -> bool:
+    """Invision Community's emoticons: ``<img data-emoticon alt=":)">``."""
+    return el.get("data-emoticon") is not None
 
 
 class _Renderer:
@@ -99,7 +127,7 @@ class _Renderer:
             self.image(el)
         elif tag == "blockquote" and self.collect:
             self.quote(el)
-        elif tag == "cite" and not self.collect:
+        elif (tag == "cite" or _classes(el) & QUOTE_HEAD_CLASSES) and not self.collect:
             pass  # "budi menulis: ↑ date" heads a quote; it is not quoted text
         else:
             block = tag in BLOCK_TAGS
@@ -130,8 +158,9 @@ class _Renderer:
 
     def image(self, el: Any) -> None:
         alt = el.get("alt") or ""
-        if "smilies" in _classes(el) or "emoji" in _classes(el):
-            self.write(alt)  # phpBB smilies and emoji stand for their text
+        if _classes(el) & {"smilies", "smilie", "smiley", "emoji", "wp-smiley"} or _is_emoticon(el):
+            # phpBB smilies, XenForo smilies, emoji, Invision emoticons, WordPress smileys: text
+            self.write(alt)
         elif self.collect and el.get("src"):
             item: dict[str, Any] = {"type": "image", "url": urljoin(self.base_url, el.get("src"))}
             if alt:

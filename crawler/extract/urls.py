@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url as _w3lib_canonicalize
 
@@ -33,19 +33,37 @@ def canonicalize_url(url: str) -> str:
 
     ``http://H/viewtopic.php?t=3&sid=ab12#p9`` -> ``http://H/viewtopic.php?t=3``.
     Parameter values keep their order within one key; percent-encoding is made uniform.
+    A route in the query (``index.php?/forums/topic/5-x/``) stays first and unchanged.
     """
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     path = parts.path.split(";jsessionid=", 1)[0] or "/"
+    route, rest = _split_route(parts.query)
     query = [
         (key, value)
-        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        for key, value in parse_qsl(rest, keep_blank_values=True)
         if key.lower() not in SESSION_PARAMS
     ]
     rebuilt = urlunsplit(
         (scheme, _netloc(scheme, parts.hostname or "", parts.port), path, urlencode(query), "")
     )
-    return _w3lib_canonicalize(rebuilt, keep_fragments=False)
+    canonical = _w3lib_canonicalize(rebuilt, keep_fragments=False)
+    if not route:
+        return canonical
+    # The route leads the query unchanged (only characters a URL cannot hold are escaped).
+    head = urlsplit(canonical)
+    routed = quote(route, safe="/%-._~!$'()*+,;=:@")
+    return urlunsplit(head._replace(query=f"{routed}&{head.query}" if head.query else routed))
+
+
+def _split_route(query: str) -> tuple[str, str]:
+    """A query that starts with ``/`` carries a route (``index.php?/forums/topic/5-x/&page=2``,
+    Invision Community and other PHP applications without URL rewriting): (route, the rest).
+    So does a first part with a ``/`` and no ``=`` (XenForo: ``index.php?threads/a.5/page-2``)."""
+    route, _, rest = query.partition("&")
+    if query.startswith("/") or ("/" in route and "=" not in route):
+        return route, rest
+    return "", query
 
 
 def site_key(url: str) -> str:

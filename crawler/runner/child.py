@@ -13,6 +13,11 @@ import signal
 import sys
 import threading
 import time
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from crawler.config.settings import Settings
+    from crawler.runner.spec import CrawlSpec
 
 WATCHDOG_INTERVAL = 0.5
 
@@ -29,6 +34,17 @@ def watch_parent(parent: int) -> None:
     threading.Thread(target=loop, name="pantau-parent-watchdog", daemon=True).start()
 
 
+def known_threads(settings: Settings, spec: CrawlSpec) -> list[dict[str, Any]]:
+    """What earlier crawls stored of the site's threads (none for a deep crawl)."""
+    if spec.deep or spec.run_id is None or settings.database_url is None:
+        return []
+    from crawler.storage.db import connect
+    from crawler.storage.writer import PostWriter
+
+    with connect(settings.database_url) as conn:
+        return PostWriter(conn).known_threads(spec.site)
+
+
 def main(argv: list[str]) -> int:
     """Run the crawl described by ``argv[1]`` (a CrawlSpec as JSON)."""
     watch_parent(os.getppid())
@@ -39,10 +55,10 @@ def main(argv: list[str]) -> int:
     from crawler.runner.spec import CrawlSpec
 
     spec = CrawlSpec.model_validate_json(argv[1])
-    process = CrawlerProcess(scrapy_settings(get_settings(), spec))
+    settings = get_settings()
+    process = CrawlerProcess(scrapy_settings(settings, spec))
     failures: list[str] = []
-    done = process.crawl(spec.spider, start_url=spec.start_url, timezone=spec.timezone,
-                         mode=spec.mode, urls=spec.urls)
+    done = process.crawl(spec.spider, **spec.spider_arguments(known_threads(settings, spec)))
     done.addErrback(lambda failure: failures.append(
         f"{failure.type.__name__ if failure.type else 'Error'}: {failure.getErrorMessage()}"))
     process.start()

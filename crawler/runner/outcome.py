@@ -23,6 +23,9 @@ def judge(outcome: CrawlOutcome, spec: CrawlSpec) -> tuple[str, str | None]:
         return _judge_discovery(stats, spec)
     items, pages = stats.get("items", 0), stats.get("pages", 0)
     reasons = stats.get("error_reasons") or []
+    unchanged = stats.get("threads_unchanged", 0)
+    if items == 0 and unchanged and not reasons:
+        return SUCCEEDED, f"nothing new: {unchanged} threads unchanged since the last crawl"
     if items == 0:
         if reasons:
             first = reasons[0]
@@ -55,6 +58,9 @@ def _crash_reason(outcome: CrawlOutcome) -> str:
 
 def _judge_discovery(stats: dict[str, Any], spec: CrawlSpec) -> tuple[str, str | None]:
     threads, shards = stats.get("threads_found", 0), stats.get("shards", 0)
+    unchanged = stats.get("threads_unchanged", 0)
+    if not shards and unchanged and not stats.get("error_reasons"):
+        return SUCCEEDED, f"nothing new: {unchanged} threads unchanged since the last crawl"
     if not shards:
         reasons = stats.get("error_reasons") or []
         detail = f": {reasons[0]['message']} ({reasons[0]['url']})" if reasons else ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,6 +29,11 @@ class CrawlSpec(BaseModel):
     mode: Literal["full", "discover", "threads"] = Field(
         default="full", description="Spider mode (crawler.items.SPIDER_MODES).")
     urls: list[str] = Field(default_factory=list, description="Thread URLs of mode 'threads'.")
+    signatures: dict[str, str] = Field(
+        default_factory=dict, description="Mode 'threads': thread URL -> listing signature.")
+    engine: str | None = Field(default=None, description="Forum engine adapter, or 'auto'.")
+    selectors: dict[str, Any] | None = Field(default=None, description="No-code adapter.")
+    deep: bool = Field(default=False, description="Fetch every page of every thread.")
     shard_no: int | None = Field(default=None, description="The shard this crawl is, if any.")
     threads_per_shard: int | None = None
 
@@ -41,7 +46,9 @@ class CrawlSpec(BaseModel):
             source=source.name,
             region=source.region,
             spider=source.spider,
-            platform=source.engine or source.kind,
+            platform=source.platform,
+            engine=source.engine,
+            selectors=source.selectors.model_dump(exclude_none=True) if source.selectors else None,
             start_url=url,
             site=site_key(url),
             timezone=source.timezone or "Asia/Jakarta",
@@ -52,7 +59,20 @@ class CrawlSpec(BaseModel):
             threads_per_shard=source.threads_per_shard,
         )
 
-    def for_shard(self, shard_no: int, urls: list[str]) -> CrawlSpec:
+    def for_shard(self, shard_no: int, urls: list[str],
+                  signatures: dict[str, str] | None = None) -> CrawlSpec:
         """The spec of one shard of this (discovery) crawl."""
         return self.model_copy(update={"mode": "threads", "urls": list(urls),
+                                       "signatures": dict(signatures or {}),
                                        "shard_no": shard_no})
+
+    def spider_arguments(self, known_threads: list[dict[str, Any]]) -> dict[str, Any]:
+        """The keyword arguments of the spider (see spiders/forum.py)."""
+        args: dict[str, Any] = {"start_url": self.start_url, "timezone": self.timezone,
+                                "mode": self.mode, "urls": self.urls, "deep": self.deep,
+                                "signatures": self.signatures, "known_threads": known_threads}
+        if self.selectors:
+            args["selectors"] = self.selectors
+        elif self.engine:
+            args["engine"] = self.engine
+        return args

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from psycopg import sql
@@ -42,6 +43,19 @@ class RunStore:
             ).fetchone()
         assert row is not None
         return int(row[0])
+
+    def set_deep(self, run_id: int, deep: bool) -> None:
+        """Record whether the run fetches every page of every thread."""
+        with transaction(self._db) as conn:
+            conn.execute("UPDATE crawl_runs SET deep = %s WHERE id = %s", (deep, run_id))
+
+    def last_deep(self, source: str) -> datetime | None:
+        """When the source's last successful deep run finished, or None."""
+        with transaction(self._db) as conn:
+            row = conn.execute(
+                "SELECT max(finished_at) FROM crawl_runs"
+                " WHERE source = %s AND deep AND status = 'succeeded'", (source,)).fetchone()
+        return row[0] if row else None
 
     def start(
         self, run_id: int, task_id: str | None, hostname: str | None, pid: int | None

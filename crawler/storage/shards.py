@@ -9,7 +9,7 @@ gets the sum of its shards' counts and its own final status - once, under a row 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from psycopg import sql
@@ -32,11 +32,14 @@ class ShardStore:
     def __init__(self, conn_or_pool: ConnOrPool) -> None:
         self._db = conn_or_pool
 
-    def plan(self, run_id: int, batches: Sequence[Sequence[str]]) -> int:
+    def plan(self, run_id: int, batches: Sequence[Sequence[str]],
+             signatures: Mapping[str, str] | None = None) -> int:
         """Store the run's shards (idempotent: a second plan of the same run changes nothing).
 
-        Returns the number of shards the run has.
+        ``signatures`` maps thread URLs to what the thread list showed of their activity;
+        each shard keeps those of its threads. Returns the number of shards the run has.
         """
+        signatures = signatures or {}
         with transaction(self._db) as conn:
             conn.execute("SELECT 1 FROM crawl_runs WHERE id = %s FOR UPDATE", (run_id,))
             existing = conn.execute(
@@ -45,8 +48,11 @@ class ShardStore:
                 return int(existing[0])
             with conn.cursor() as cur:
                 cur.executemany(
-                    "INSERT INTO crawl_shards (run_id, shard_no, urls) VALUES (%s, %s, %s)",
-                    [(run_id, no, list(urls)) for no, urls in enumerate(batches)],
+                    "INSERT INTO crawl_shards (run_id, shard_no, urls, signatures) "
+                    "VALUES (%s, %s, %s, %s)",
+                    [(run_id, no, list(urls),
+                      Jsonb({u: signatures[u] for u in urls if u in signatures}))
+                     for no, urls in enumerate(batches)],
                 )
             conn.execute("UPDATE crawl_runs SET shards = %s WHERE id = %s",
                          (len(batches), run_id))

@@ -20,7 +20,7 @@ from typing import Any
 import psycopg
 from psycopg import errors, pq
 
-from crawler.items import Post, stable_hash
+from crawler.items import Post, ThreadItem, stable_hash
 from crawler.storage import writer_sql as q
 from crawler.storage._conn import ConnOrPool, borrowed
 
@@ -169,6 +169,40 @@ class PostWriter:
                 prepare=False,
             )
             return cur.rowcount
+
+
+    def record_thread(self, site: str, source: str, thread: ThreadItem,
+                      seen_at: datetime) -> int:
+        """Store a thread after the last page this run fetched of it; returns posts deleted.
+
+        A complete thread (every page fetched from the first) judges deletions like
+        :meth:`complete_thread`; any thread records where the next incremental crawl resumes.
+        """
+        deleted = 0
+        if thread.complete and thread.post_native_ids:
+            deleted = self.complete_thread(site, source, thread.native_id, thread.url,
+                                           thread.title, thread.container,
+                                           thread.post_native_ids, seen_at)
+        if thread.post_count is not None and thread.last_page_url:
+            with borrowed(self._db) as conn, conn.transaction():
+                conn.execute(q.THREAD_RESUME, {
+                    "uid": thread_uid(site, thread.native_id), "site": site, "source": source,
+                    "native_id": thread.native_id, "url": thread.url, "title": thread.title,
+                    "container": thread.container, "seen_at": seen_at,
+                    "post_count": thread.post_count, "signature": thread.signature,
+                    "last_page_url": thread.last_page_url,
+                    "last_page_position": thread.last_page_position,
+                    "last_post_native_id": thread.last_post_native_id,
+                })
+        return deleted
+
+    def known_threads(self, site: str) -> list[dict[str, Any]]:
+        """Where each stored thread of ``site`` resumes (crawler.extract.engines.KnownThread)."""
+        keys = ("native_id", "url", "signature", "post_count", "last_page_url",
+                "last_page_position", "last_post_native_id")
+        with borrowed(self._db) as conn:
+            return [dict(zip(keys, row, strict=True))
+                    for row in conn.execute(q.KNOWN_THREADS, (site,))]
 
 
 def _classify(conn: psycopg.Connection[Any], batch: dict[str, Post]) -> _Plan:

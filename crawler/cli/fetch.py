@@ -1,0 +1,58 @@
+"""One page fetched for the CLI (``pantau extract URL``, engine detection of ``pantau crawl URL``).
+
+Crawls fetch through Scrapy; these single requests use the standard library with the same
+identity and office network settings: the User-Agent, the proxy (unless ``no_proxy`` matches)
+and the CA bundle.
+"""
+
+from __future__ import annotations
+
+import ssl
+import urllib.error
+import urllib.request
+from urllib.parse import urlsplit
+
+from crawler.cli.errors import UserError
+from crawler.config.settings import Settings
+from crawler.extract.engines import Page
+from crawler.network import bypasses_proxy, redact_credentials
+
+MAX_BYTES = 20 * 1024 * 1024
+
+
+def fetch_page(url: str, settings: Settings) -> Page:
+    """GET ``url``; a network failure or an HTTP error status is a UserError naming it."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise UserError(f"not a web address: {url}", "use http:// or https:// URLs")
+    host = parts.hostname or ""
+    handlers: list[urllib.request.BaseHandler] = []
+    proxies: dict[str, str] = {}
+    if not bypasses_proxy(host, settings.no_proxy):
+        http = settings.http_proxy.get_secret_value() if settings.http_proxy else None
+        https = settings.https_proxy.get_secret_value() if settings.https_proxy else http
+        proxies = {k: v for k, v in (("http", http), ("https", https)) if v}
+    handlers.append(urllib.request.ProxyHandler(proxies))
+    if settings.ca_bundle is not None:
+        handlers.append(urllib.request.HTTPSHandler(
+            context=ssl.create_default_context(cafile=str(settings.ca_bundle))))
+    opener = urllib.request.build_opener(*handlers)
+    # the scheme is checked above: only http(s) is opened
+    request = urllib.request.Request(url, headers={  # noqa: S310
+        "User-Agent": settings.user_agent, "Accept": "text/html,application/json,*/*"})
+    try:
+        with opener.open(request, timeout=settings.download_timeout) as response:
+            body = response.read(MAX_BYTES + 1)
+            headers = dict(response.headers.items())
+            final_url, status = response.geturl(), response.status
+    except urllib.error.HTTPError as err:
+        raise UserError(f"{url} answered HTTP {err.code} {err.reason}",
+                        "check the address; saved pages can be given as a file", code=1) from None
+    except (urllib.error.URLError, OSError) as err:
+        reason = getattr(err, "reason", err)
+        raise UserError(f"cannot fetch {redact_credentials(url)}: {reason}",
+                        "is the site up, and the proxy (PANTAU_HTTPS_PROXY) right?",
+                        code=1) from None
+    if len(body) > MAX_BYTES:
+        raise UserError(f"{url} is larger than {MAX_BYTES // 2**20} MB", code=1)
+    return Page.from_bytes(final_url, body, headers, status)
