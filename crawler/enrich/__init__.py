@@ -1,0 +1,4 @@
+"""Enrichment for analysts: language, region codes, watchlist flags, near-duplicate clusters.
+
+See docs/enrichment.md.
+"""
