@@ -31,6 +31,11 @@ COUNTERS = {
     "threads_refetched": "pantau/threads_refetched",
     "threads_found": "pantau/threads_found",
     "shards": "pantau/shards",
+    # rendered crawls (scrapy-playwright; spiders/rendered.py)
+    "browser_pages": "playwright/page_count",
+    "browser_pages_closed": "pantau/render/pages_closed",
+    "browser_pages_max_open": "playwright/page_count/max_concurrent",
+    "render_truncated": "pantau/render/truncated",
 }
 
 

@@ -13,6 +13,9 @@ from typing import Any
 EXTRACTOR_VERSION = 1
 
 PUBLISHED_VIA = ("page", "feed", "api", "relative", "first_seen")
+# Platforms whose items are keyed by a canonical URI (ActivityPub, AT Protocol): their post and
+# author identities leave the site key out, so an item seen through two instances is one post.
+FEDERATED_PLATFORMS = frozenset({"mastodon", "bluesky"})
 AUTHOR_POLICIES = ("keep", "pseudonymize", "drop")
 
 
@@ -56,7 +59,11 @@ class PostItem:
     media: list[dict[str, Any]] = field(default_factory=list)
     metrics: dict[str, int] = field(default_factory=dict)
     kind: str = "post"
+    language: str | None = None  # as the page or feed states it (primary subtag, e.g. "id")
     raw: str | None = None  # the post's markup or JSON as fetched
+    # Platform facts with no column of their own, kept in posts.raw under their keys whatever
+    # the author policy (e.g. Telegram's "forwarded_from" and "edited"): never author names.
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -101,6 +108,13 @@ class ThreadRef:
 # "full" crawls everything from start_url; "discover" yields ThreadRefs instead of fetching
 # threads; "threads" crawls exactly the thread URLs given.
 SPIDER_MODES = ("full", "discover", "threads")
+
+# Request meta key a spider sets (True) on a request that continues the list or thread of the
+# page it came from: crawler.bounds.traps stops such chains when they repeat or never end.
+NEXT_PAGE = "pantau_next_page"
+# Request meta key (True) on a request whose answer may be binary, e.g. a gzip sitemap
+# (application/x-gzip): crawler.bounds.traps does not reject it as "not a text page".
+BINARY_OK = "pantau_binary_ok"
 
 
 @dataclass(slots=True)
@@ -151,6 +165,12 @@ def stable_hash(*parts: str, length: int = 32) -> str:
 def post_uid(platform: str, site: str, kind: str, native_id: str) -> str:
     """The stable identity of a post: (platform, site key, item kind, native id)."""
     return stable_hash(platform, site, kind, native_id)
+
+
+def identity_site(platform: str, site: str) -> str:
+    """The site key that goes into post and author identities: none for federated platforms,
+    whose native ids (canonical URIs) are unique on their own."""
+    return "" if platform in FEDERATED_PLATFORMS else site
 
 
 def normalize_text(text: str | None) -> str:

@@ -9,9 +9,13 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 
+from crawler.bounds.kinds import describe
 from crawler.network import redact_credentials
 
 MAX_ERROR_REASONS = 50
+# Request meta: the request's failure is recorded where it is understood (e.g. an OAuth
+# token refused, crawler.social_auth), not as a bare HTTP status here.
+UNRECORDED = "pantau_unrecorded"
 
 
 def record_error(stats: StatsCollector | None, kind: str, url: str, message: str) -> None:
@@ -39,14 +43,15 @@ class FailureRecorder:
 
     def process_response(self, request: Request, response: Response,
                          spider: Spider | None = None) -> Response:
-        if response.status >= 400 and not request.url.endswith("/robots.txt"):
+        if (response.status >= 400 and not request.url.endswith("/robots.txt")
+                and not request.meta.get(UNRECORDED)):
             record_error(self.stats, "http", request.url, f"HTTP {response.status}")
         return response
 
     def process_exception(self, request: Request, exception: Exception,
                           spider: Spider | None = None) -> Any:
-        if not request.url.endswith("/robots.txt"):
-            name = type(exception).__name__
-            detail = str(exception) or name
-            record_error(self.stats, "network", request.url, f"{name}: {detail}")
+        if not request.url.endswith("/robots.txt") and not request.meta.get(UNRECORDED):
+            # timeout, too_large, blocked (SSRF guard), otherwise network: crawler.bounds.kinds
+            kind, message = describe(exception)
+            record_error(self.stats, kind, request.url, message)
         return None

@@ -3,7 +3,8 @@
 ``require_contact`` is the one rule for the User-Agent (checked by ``pantau crawl`` and the
 crawl task); ``ProxyMiddleware`` is the Scrapy component that ``crawler.runner.scrapy_settings``
 switches on when ``PANTAU_HTTP_PROXY`` or ``PANTAU_HTTPS_PROXY`` is set (``crawler.tls`` holds
-the one for ``PANTAU_CA_BUNDLE``). Scrapy is imported lazily: the CLI imports this module.
+the one for ``PANTAU_CA_BUNDLE``), ``BindAddressMiddleware`` the one for
+``PANTAU_BIND_ADDRESS``. Scrapy is imported lazily: the CLI imports this module.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ CONTACT_HINT = (
     "'pantau/0.1 (+https://diskominfo.kalteng.go.id/pantau; humas@kalteng.go.id)'"
 )
 DEFAULT_NO_PROXY = "localhost,127.0.0.0/8,::1"
+_PROXY_DECIDED_FOR = "pantau_proxy_host"  # request.meta: the host ProxyMiddleware chose for
 
 _CONTACT_URL = re.compile(r"https?://[^\s;()<>]+", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -124,5 +126,35 @@ class ProxyMiddleware:
         return self.proxies.get(parts.scheme)
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
-        if "proxy" not in request.meta:  # a spider's own choice wins
+        # A spider's own choice wins. A redirect carries the meta of the request it came
+        # from: when it leads to another host, this middleware's earlier choice is redone
+        # (a redirect from a PANTAU_NO_PROXY site to the Internet goes through the proxy).
+        host = urlsplit(request.url).hostname
+        decided = request.meta.get(_PROXY_DECIDED_FOR)
+        if "proxy" not in request.meta or (decided is not None and decided != host):
             request.meta["proxy"] = self.proxy_for(request.url)
+            request.meta[_PROXY_DECIDED_FOR] = host
+
+
+class BindAddressMiddleware:
+    """Downloader middleware: connections leave from PANTAU_BIND_ADDRESS.
+
+    Sets ``meta['bindaddress']``, which Scrapy's HTTP/1.1 handler passes to the TCP connect
+    (a spider's own choice wins). A machine with several addresses can so pick the one a
+    site sees; tests tell workers apart by it (127.0.0.2, 127.0.0.3, ...).
+    """
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BindAddressMiddleware:
+        from scrapy.exceptions import NotConfigured
+
+        address = crawler.settings.get("PANTAU_BIND_ADDRESS")
+        if not address:
+            raise NotConfigured("no PANTAU_BIND_ADDRESS")
+        return cls(str(address))
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        request.meta.setdefault("bindaddress", (self.address, 0))

@@ -12,6 +12,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
 from crawler.authors import PSEUDONYM_KEY_HINT, MissingPseudonymKey, author_identity
+from crawler.bounds.posts import PostBounds
 from crawler.config.settings import get_settings
 from crawler.items import (
     EXTRACTOR_VERSION,
@@ -20,6 +21,7 @@ from crawler.items import (
     ThreadItem,
     ThreadRef,
     content_hash,
+    identity_site,
     normalize_text,
     post_uid,
 )
@@ -35,6 +37,8 @@ class NormalizePipeline:
         self.spec = spec
         self.key = pseudonym_key
         self.crawler = crawler
+        # Impossible dates, unstorable characters, gigantic posts: crawler/bounds/posts.py
+        self.bounds = PostBounds.for_crawler(crawler, spec.timezone)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
@@ -63,20 +67,23 @@ class NormalizePipeline:
 
     def to_post(self, item: PostItem, seen_at: datetime) -> Post:
         spec = self.spec
+        item = self.bounds.check(item, seen_at)
+        site = identity_site(self.platform, spec.site)
         author_key, author_name = author_identity(
-            spec.authors, spec.site, item.author_id, item.author_name, self.key
+            spec.authors, site, item.author_id, item.author_name, self.key
         )
         title = normalize_text(item.title) or None
         body = normalize_text(item.body_text)
         # Raw markup names the author: it is kept only where the policy keeps names.
         keep = spec.authors == "keep"
         raw: dict[str, Any] = {"html": item.raw} if keep and item.raw is not None else {}
+        raw.update(item.extra)
         if item.quoted_text:
             raw["quoted_text"] = item.quoted_text
         if keep and item.author_url:
             raw["author_url"] = item.author_url
         return Post(
-            uid=post_uid(self.platform, spec.site, item.kind, item.native_id),
+            uid=post_uid(self.platform, site, item.kind, item.native_id),
             platform=self.platform,
             site=spec.site,
             source=spec.source,
@@ -97,7 +104,7 @@ class NormalizePipeline:
             edited_at=item.edited_at,
             title=title,
             body_text=body,
-            language=None,
+            language=item.language,
             links=list(item.links),
             hashtags=[],
             mentions=[],
@@ -113,81 +120,125 @@ class NormalizePipeline:
 
 
 class StoragePipeline:
-    """Buffers posts and writes them through crawler.storage's batched, idempotent writer.
+    """Writes posts and thread records through crawler.storage, off the reactor thread.
 
-    A completed thread first flushes the buffer, then lets the writer judge deletions for
-    that thread. Counts of new, edited and unchanged posts go into the crawl's stats.
+    A thin adapter over :class:`crawler.writebehind.WriteBehind`: posts are buffered and
+    written in batches by one dedicated thread, each complete thread's record (deletions,
+    resume point) after its posts. Counts of new, edited and unchanged posts go into the
+    crawl's stats; a batch that fails is recorded as a storage error, not retried here.
     """
 
     def __init__(self, database_url: str, spec: CrawlSpec, batch_size: int,
-                 stats: StatsCollector | None) -> None:
+                 stats: StatsCollector | None, process: bool = False) -> None:
         self.database_url = database_url
         self.spec = spec
         self.batch_size = batch_size
         self.stats = stats
-        self.buffer: list[Post] = []
-        self.conn: Any = None
-        self.writer: Any = None
+        self.process = process  # enrich and write in a process of their own
+        self.runner: Any = None
+        self.pool: Any = None
+        self.behind: Any = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
+        from crawler.enrich.pipeline import enriched_by_writer
+
         url = crawler.settings.get("PANTAU_DATABASE_URL")
         raw = crawler.settings.getdict("PANTAU_SPEC")
         if not url or not raw:
             raise NotConfigured("PANTAU_DATABASE_URL or PANTAU_SPEC is not set")
         return cls(url, CrawlSpec.model_validate(raw),
-                   crawler.settings.getint("PANTAU_WRITER_BATCH_SIZE", 500), crawler.stats)
+                   crawler.settings.getint("PANTAU_WRITER_BATCH_SIZE", 500), crawler.stats,
+                   process=enriched_by_writer(crawler.settings))
 
     def open_spider(self, spider: Spider | None = None) -> None:
+        from twisted.internet import reactor as installed
+        from twisted.internet import threads
+        from twisted.python.threadpool import ThreadPool
+
         from crawler.storage.db import connect
-        from crawler.storage.writer import PostWriter
+        from crawler.writebehind import WriteBehind
+        from crawler.writer_process import WriterProcess
 
-        self.conn = connect(self.database_url)
-        self.writer = PostWriter(self.conn)
+        reactor: Any = installed  # zope interfaces confuse mypy's view of its methods
+        if self.process:
+            connect(self.database_url).close()  # an unreachable database fails the start here
+            self.runner = WriterProcess(self._new_runner)  # forks now, before the writer thread
+        else:
+            self.runner = self._new_runner()
+        runner = self.runner
+        self.pool = ThreadPool(minthreads=1, maxthreads=1, name="pantau-writer")
+        self.pool.start()
+        # close_spider stops it; should the reactor stop without closing the spider, too
+        reactor.addSystemEventTrigger("during", "shutdown", self._stop_pool)
+        self.behind = WriteBehind(
+            lambda job: threads.deferToThreadPool(reactor, self.pool, runner, job),
+            self.batch_size, self._report, self._failed)
+        self.behind.start()
 
-    def close_spider(self, spider: Spider | None = None) -> None:
+    async def close_spider(self, spider: Spider | None = None) -> None:
+        from scrapy.utils.defer import maybe_deferred_to_future
+
         try:
-            self.flush()
+            if self.behind is not None:
+                await maybe_deferred_to_future(self.behind.close())
         finally:
-            if self.conn is not None:
-                self.conn.close()
+            self._stop_pool()
+            if self.runner is not None:
+                self.runner.close()
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if isinstance(item, Post):
             self._inc("pantau/posts_seen", 1)
-            self.buffer.append(item)
-            if len(self.buffer) >= self.batch_size:
-                self.flush()
+            wait = self.behind.add_post(item)
         elif isinstance(item, ThreadItem) and item.post_native_ids:
-            self.flush()
-            self.record_thread(item)
-        return item
+            item.title = normalize_text(item.title) or None
+            self._inc("pantau/threads_complete" if item.complete else "pantau/threads_resumed", 1)
+            wait = self.behind.add_thread(item, datetime.now(UTC))
+        else:
+            return item
+        return item if wait is None else _after(wait, item)
 
-    def flush(self) -> None:
-        """Write the buffered posts as one batch; a failed batch is recorded, not retried here."""
-        if not self.buffer:
-            return
-        batch, self.buffer = self.buffer, []
-        try:
-            result = self.writer.write(batch)
-        except Exception as err:
-            record_error(self.stats, "storage", self.spec.start_url,
-                         f"{len(batch)} posts not written: {type(err).__name__}: {err}")
-            return
-        for name, value in asdict(result).items():
+    def _new_runner(self) -> Any:
+        """A job runner with its own connection; it enriches when EnrichPipeline stands aside."""
+        from crawler.storage.db import connect
+        from crawler.writebehind import JobRunner
+
+        enricher = None
+        if self.process:
+            from crawler.enrich.enricher import Enricher
+
+            enricher = Enricher(self.spec.watchlists)
+        return JobRunner(connect(self.database_url), self.spec.site, self.spec.source,
+                         enricher, self.spec.region)
+
+    def _report(self, outcome: Any) -> None:
+        for name, value in asdict(outcome.written).items():
             self._inc(f"pantau/posts_{name}", value)
+        self._inc("pantau/posts_deleted", outcome.deleted)
+        self._inc("pantau/posts_flagged", outcome.flagged)
+        for message in outcome.errors:
+            self._failed(message)
 
-    def record_thread(self, thread: ThreadItem) -> None:
-        """Judge a complete thread's deletions and store where the thread resumes next time."""
-        thread.title = normalize_text(thread.title) or None
-        deleted = self.writer.record_thread(self.spec.site, self.spec.source, thread,
-                                            datetime.now(UTC))
-        self._inc("pantau/posts_deleted", deleted)
-        self._inc("pantau/threads_complete" if thread.complete else "pantau/threads_resumed", 1)
+    def _failed(self, message: str) -> None:
+        record_error(self.stats, "storage", self.spec.start_url, message)
+
+    def _stop_pool(self) -> None:
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            pool.stop()
 
     def _inc(self, key: str, value: int) -> None:
         if self.stats is not None and value:
             self.stats.inc_value(key, value)
+
+
+async def _after(wait: Any, item: Any) -> Any:
+    """``item``, once the write-behind queue has room again (back-pressure)."""
+    from scrapy.utils.defer import maybe_deferred_to_future
+
+    await maybe_deferred_to_future(wait)
+    return item
 
 
 class ShardPlanner:

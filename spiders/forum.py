@@ -34,7 +34,14 @@ from crawler.extract.engines import (
 )
 from crawler.extract.engines.selectors import SelectorEngine
 from crawler.extract.urls import canonicalize_url
-from crawler.items import SPIDER_MODES, PostItem, ThreadItem, ThreadRef, UnparsablePage
+from crawler.items import (
+    NEXT_PAGE,
+    SPIDER_MODES,
+    PostItem,
+    ThreadItem,
+    ThreadRef,
+    UnparsablePage,
+)
 
 # Later pages of a thread jump the queue: a thread is judged only once all its pages are in.
 NEXT_PAGE_PRIORITY = 10
@@ -71,6 +78,9 @@ class ForumSpider(scrapy.Spider):
 
     name = "forum"
     engine_name = "auto"
+    # Next pages carry meta[NEXT_PAGE], so crawler.bounds.traps may cap the depth of all
+    # other links (PANTAU_MAX_LINK_DEPTH) without cutting long lists short.
+    marks_next_pages = True
 
     def __init__(self, start_url: str, timezone: str = "Asia/Jakarta", mode: str = "full",
                  urls: list[str] | None = None, engine: str | None = None,
@@ -173,7 +183,8 @@ class ForumSpider(scrapy.Spider):
         stop = (self.incremental and self.adapter is not None and self.adapter.lists_by_activity
                 and unchanged and not changed)
         if result.next_url and not stop:
-            yield scrapy.Request(result.next_url, callback=self.parse, errback=self.on_error)
+            yield scrapy.Request(result.next_url, callback=self.parse, errback=self.on_error,
+                                 meta={NEXT_PAGE: True})
 
     def _unchanged(self, link: ThreadLink, known: KnownThread | None) -> bool:
         return (self.incremental and known is not None and link.signature is not None
@@ -221,7 +232,8 @@ class ForumSpider(scrapy.Spider):
             yield item
         if result.next_url:
             yield scrapy.Request(result.next_url, callback=self.parse, errback=self.on_error,
-                                 priority=NEXT_PAGE_PRIORITY, cb_kwargs={"thread": crawl})
+                                 priority=NEXT_PAGE_PRIORITY, cb_kwargs={"thread": crawl},
+                                 meta={NEXT_PAGE: True})
             return
         if crawl.info.native_id is None:
             return

@@ -7,13 +7,37 @@ from typing import Any
 from celery import Celery
 
 from crawler.config.settings import Settings, get_settings
+from crawler.observe.labels import task_label
 
 DEFAULT_QUEUE = "crawl.default"
+CRAWL_TASKS = ("pantau.crawl_source", "pantau.crawl_shard")
 
 
-def crawl_queue(region: str | None) -> str:
-    """The queue a region's crawls go to: ``crawl.<region>``, or ``crawl.default``."""
-    return f"crawl.{region}" if region else DEFAULT_QUEUE
+def crawl_queue(region: str | None, browser: bool = False) -> str:
+    """The queue a region's crawls go to: ``crawl.<region>`` or ``crawl.default``; for a
+    source that needs a browser ``browser.<region>`` or ``browser.default``, which only
+    workers started with ``pantau worker --browser`` take."""
+    return f"{'browser' if browser else 'crawl'}.{region or 'default'}"
+
+
+def route_crawl(name: str, args: Any, kwargs: Any, options: Any, task: Any = None,
+                **_: Any) -> dict[str, Any] | None:
+    """Celery router: a crawl task sent without a queue goes to its source's queue.
+
+    An explicit ``queue=`` wins over routers; senders that know the source should still pass
+    ``crawl_queue(source.region, browser=source.browser)``. The route also sets ``argsrepr``
+    to ``source=NAME region=CODE run=ID`` (crawler.observe.labels) for every crawl task sent.
+    """
+    if name not in CRAWL_TASKS:
+        return None
+    source = (args[0] if args else None) or (kwargs or {}).get("source")
+    if not isinstance(source, dict):
+        return None
+    region = source.get("region")
+    return {"queue": crawl_queue(str(region) if region else None,
+                                 browser=bool(source.get("browser"))),
+            # what Flower and `celery inspect` show as the arguments, not the whole source
+            "argsrepr": task_label(name, args, kwargs)}
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
@@ -28,6 +52,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "result_backend_transport_options": transport,
         "broker_connection_retry_on_startup": True,
         "task_default_queue": DEFAULT_QUEUE,
+        "task_routes": (route_crawl,),
         "task_serializer": "json",
         "result_serializer": "json",
         "accept_content": ["json"],
@@ -45,10 +70,18 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_send_sent_event": True,
         "task_track_started": True,
         "worker_hijack_root_logger": False,
+        # Beat: celery-redbeat keeps entries and its lock in Redis (tasks/beat.py).
+        "beat_scheduler": "tasks.beat:PantauScheduler",
+        "beat_max_loop_interval": settings.beat_max_interval,
+        "redbeat_redis_url": settings.redis_url,
+        "redbeat_redis_options": {"socket_connect_timeout": 10},  # not the broker's options
+        "redbeat_key_prefix": "pantau:beat:",
+        "redbeat_lock_timeout": settings.beat_lock_timeout,
     }
 
 
-app = Celery("pantau", include=["tasks.crawl"])
+# tasks.observe: signal receivers for JSON logs and the crawl context of task log lines
+app = Celery("pantau", include=["tasks.crawl", "tasks.observe", "tasks.alerts"])
 # Read lazily, when the configuration is first needed: the CLI may still be choosing the
 # Redis URL (embedded or from the environment) when this module is imported.
 app.add_defaults(lambda: celery_config(get_settings()))

@@ -21,6 +21,7 @@ from crawler.authors import PSEUDONYM_KEY_HINT
 from crawler.config.settings import get_settings
 from crawler.config.sources import Source
 from crawler.network import CONTACT_HINT, MissingContact, require_contact
+from crawler.observe.labels import progress_line
 from crawler.runner import CrawlOutcome, CrawlSpec, run_crawl
 from crawler.runner.outcome import FAILED, SUCCEEDED, TIMEOUT, judge
 from crawler.runner.process import kill_spiders_on_sigterm
@@ -30,6 +31,8 @@ from crawler.storage.shards import ShardStore
 from crawler.storage.sources import upsert_source
 from tasks.app import app, crawl_queue
 from tasks.db import get_pool, record_once
+from tasks.observe import bind_run
+from tasks.runlock import claim_run
 
 log = get_task_logger(__name__)
 SOFT_LIMIT_REASON = "soft time limit reached; spider stopped"
@@ -103,7 +106,9 @@ def _run_spider(task: Task, spec: CrawlSpec, header: dict[str, Any],
 
     def report(progress: dict[str, Any]) -> None:
         meta = {**header, **progress}
-        task.send_event("task-progress", **meta)
+        # Flower merges an event's fields into its task but shows only Celery's own fields:
+        # `result` carries the counters as one line to its task page and list (docs/operations.md)
+        task.send_event("task-progress", **meta, result=progress_line(meta))
         task.update_state(state="PROGRESS", meta=meta)
         record(progress)
 
@@ -124,10 +129,14 @@ def crawl_source(self: Task, source: dict[str, Any], run_id: int | None = None,
     by the source's ``deep_every`` and its last deep run (None).
     """
     store = RunStore(get_pool())
-    if run_id is None:  # enqueued without a run (not by the CLI): the task's own run row
-        run_id = store.create(str(source.get("name", "?")), str(source.get("region", "")),
-                              task_id=self.request.id)
-    the_run = run_id
+    # The run lock (tasks/runlock.py): one run per source; a slot sent by the beat (no run
+    # id) gets its run row here, or is skipped without one while another run goes on.
+    claim = claim_run(self.request.id, source, run_id, store)
+    if claim.skipped is not None:
+        if run_id is not None:  # the run row that waited for this task ended 'failed'
+            raise CrawlFailed(f"{source.get('name')}: skipped: {claim.skipped['reason']}")
+        return claim.skipped
+    run_id = the_run = claim.run_id
     src = _source(source, lambda reason: store.finish(
         the_run, FAILED, reason=reason, counts={}, error_reasons=[]))
     deep = _deep(src, store, deep)
@@ -138,6 +147,7 @@ def crawl_source(self: Task, source: dict[str, Any], run_id: int | None = None,
                       site=spec.site, region=src.region, config=src.model_dump(mode="json"))
     store.start(run_id, self.request.id, self.request.hostname or "", os.getpid())
     header = {"run_id": run_id, "source": src.name, "region": src.region}
+    bind_run(run_id)  # log lines name the run also when the task created it (the beat's)
     log.info("crawl %s (run %s, %s) starting", src.name, run_id, spec.mode)
     try:
         outcome = _run_spider(self, spec, header, lambda p: store.progress(
@@ -178,7 +188,7 @@ def _fan_out(src: Source, run_id: int, store: RunStore, reason: str) -> int:
     source = src.model_dump(mode="json")
     for shard in shards:
         crawl_shard.apply_async(args=[source, run_id, shard["shard_no"]],
-                                queue=crawl_queue(src.region))
+                                queue=crawl_queue(src.region, browser=src.browser))
     log.info("crawl %s (run %s): %s; %d shard tasks enqueued", src.name, run_id, reason,
              len(shards))
     return len(shards)

@@ -18,6 +18,11 @@ REAL_FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixture
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 
+# Every crawl the tests start targets a site on 127.0.0.1, which the SSRF guard refuses by
+# default: allow loopback for this process and every process it starts (tests of the guard
+# itself pass their own allowlist). tests/workers.py's FAST_ENV says the same for workers.
+os.environ.setdefault("PANTAU_ALLOWED_NETWORKS", "127.0.0.0/8,::1")
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Benchmarks run only when asked for by marker (`-m benchmark`), whatever else -m says."""

@@ -15,6 +15,7 @@ import pytest
 def pantau(*args: str, env: dict[str, str] | None = None,
            timeout: float = 60) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
+    base["PANTAU_ALLOWED_NETWORKS"] = "127.0.0.0/8,::1"  # the tests' sites are on loopback
     return subprocess.run([sys.executable, "-m", "crawler", *args], env={**base, **(env or {})},
                           capture_output=True, text=True, timeout=timeout, check=False)
 

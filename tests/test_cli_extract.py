@@ -74,3 +74,14 @@ def test_crawl_url_of_an_unknown_forum_asks_for_engine_or_selectors(tmp_path: Pa
     assert result.returncode == 2
     assert "no known forum engine" in result.stderr
     assert "selectors" in result.stderr
+
+
+def test_extract_and_detection_pass_the_ssrf_guard(forum: DemoForumServer, tmp_path: Path) -> None:
+    closed = {"PANTAU_ALLOWED_NETWORKS": ""}  # production default: no private addresses
+    refused = pantau("extract", f"{forum.url}viewforum.php?f=2", env=closed)
+    assert refused.returncode == 2
+    assert "refused 127.0.0.1: loopback address" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    crawl = pantau("crawl", forum.url, env={**unreachable(tmp_path), **closed})
+    assert "refused 127.0.0.1" in crawl.stderr
+    assert "detected engine" not in crawl.stdout

@@ -66,8 +66,8 @@ def test_good_file_fills_in_region_and_timezone(tmp_path: Path) -> None:
         (("name: forum-palangka", "name: forum-kalteng"), "name already used in region 62"),
         (("code: \"62.71\"", "code: 62.71"),
          "field 'code': put region codes in quotes, e.g. code: \"62.71\""),
-        (("kind: forum", "kind: news"),
-         "source forum-kalteng: kind 'news' has no spider yet (available: forum)"),
+        (("kind: forum", "kind: wordpress"),  # kinds feed and news have spiders
+         "source forum-kalteng: kind 'wordpress' has no spider yet (available: "),
         (("engine: phpbb", "engine: phpbbb"),
          "source forum-kalteng: field 'engine': unknown engine 'phpbbb' (did you mean 'phpbb'?)"),
     ],

@@ -312,7 +312,7 @@ def test_cli_crawl_url_wait_then_status(worker: Any, database: str, redis_url: s
     assert "succeeded" in result.stdout
     status = subprocess.run([*command, "status", "--json", "--limit", "50"], env=env,
                             capture_output=True, text=True, timeout=60, check=True)
-    runs = json.loads(status.stdout)
+    runs = json.loads(status.stdout)["runs"]
     adhoc = [r for r in runs if r["source"].startswith("adhoc-127-0-0-1")]
     assert adhoc and adhoc[0]["status"] == "succeeded"
     assert adhoc[0]["pages"] > 100 and adhoc[0]["region"] == "62"
@@ -324,13 +324,13 @@ def test_invalid_source_definition_fails_its_run(worker: Any, client: Celery,
 
     with psycopg.connect(database) as conn:
         run_id = RunStore(conn).create("forum-news", "62")
-    bad = source("forum-news", "http://127.0.0.1:1/", kind="news")
+    bad = source("forum-news", "http://127.0.0.1:1/", kind="wordpress")
     result = client.send_task("pantau.crawl_source", args=[bad, run_id], queue="crawl.62")
     result.get(timeout=60, propagate=False)
     assert result.status == "FAILURE"
     row = run_row(database, run_id)
     assert row["status"] == "failed"
-    assert "kind 'news' has no spider yet" in row["reason"]
+    assert "kind 'wordpress' has no spider yet" in row["reason"]
 
 
 def test_pseudonymizing_source_without_key_fails_with_reason(

@@ -55,7 +55,10 @@ def test_demo_twice_stores_nothing_twice_and_leaves_no_process(tmp_path: Path) -
     second = subprocess.run(command, env=demo_env(state), capture_output=True, text=True,
                             timeout=600, check=False)
     assert second.returncode == 0, second.stdout + second.stderr
-    assert "0 new, 0 edited, 1578 unchanged" in second.stdout
+    # the second run is incremental: nothing changed, so no topic page is fetched again
+    assert "incremental: only what changed" in second.stdout
+    assert "0 new, 0 edited, 0 unchanged" in second.stdout
+    assert "unchanged since the last crawl" in second.stdout
     assert "1578 (1578 identical to the site's)" in second.stdout
     assert ours(state) == []
 

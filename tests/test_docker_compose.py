@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCKER = ROOT / "docker"
 COMPOSE = DOCKER / "compose.yaml"
 DOCKERFILE = DOCKER / "Dockerfile"
-PANTAU_SERVICES = ("migrate", "worker", "flower")
+PANTAU_SERVICES = ("migrate", "worker", "beat", "flower")
 
 SETTING_NAMES = {f"PANTAU_{name.upper()}" for name in Settings.model_fields}
 # Compose-level variables: interpolated into the file, never passed to a container, so they
@@ -200,7 +200,6 @@ def test_dockerignore_lets_every_copied_path_through() -> None:
 
 def test_services_exist(compose: dict[str, Any]) -> None:
     assert set(compose["services"]) >= {"postgres", "redis", *PANTAU_SERVICES}
-    assert "beat" not in compose["services"]
 
 
 def test_every_pantau_variable_is_a_setting(raw_compose: str, compose: dict[str, Any]) -> None:
@@ -241,7 +240,7 @@ def test_required_secrets_have_no_default(raw_compose: str) -> None:
         assert f"${{{name}:?" in raw_compose, f"{name} must be required, not defaulted"
 
 
-@pytest.mark.parametrize("service", ["migrate", "worker"])
+@pytest.mark.parametrize("service", ["migrate", "worker", "beat"])
 def test_pantau_commands_resolve_in_the_cli(compose: dict[str, Any], service: str) -> None:
     args = argv(compose["services"][service], image_entrypoint())
     assert args[0] == "pantau"
@@ -275,6 +274,14 @@ def test_migrate_and_worker(compose: dict[str, Any]) -> None:
     assert duration_seconds(worker["stop_grace_period"]) > limit, "warm shutdown cut short"
 
 
+def test_beat(compose: dict[str, Any]) -> None:
+    beat = compose["services"]["beat"]
+    assert resolve_pantau(argv(beat, image_entrypoint())[1:]).info_name == "beat"
+    assert beat["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert beat.get("restart") == "unless-stopped" and beat.get("init") is True
+    assert "ports" not in beat
+
+
 def duration_seconds(value: str | int) -> float:
     """A compose duration (``1h1m``, ``90s``, ``300``) in seconds."""
     if isinstance(value, int):
@@ -288,17 +295,19 @@ def duration_seconds(value: str | int) -> float:
 def test_flower_command_and_auth(compose: dict[str, Any]) -> None:
     flower = compose["services"]["flower"]
     args = argv(flower, image_entrypoint())
-    assert args[:4] == ["celery", "-A", "tasks.app", "flower"]
+    assert args[:2] == ["pantau", "flower"]
+    ctx = resolve_pantau(args[1:])
+    assert ctx.params["address"] == "0.0.0.0" and ctx.params["port"] == 5555
     importlib.import_module("tasks.app")
     assert importlib.util.find_spec("flower") is not None
     assert "flower" in {ep.name for ep in entry_points(group="celery.commands")}
     from flower.options import options
 
-    for arg in args[4:]:
+    for arg in ctx.args:  # after `--`: Flower's own options
         assert arg.startswith("--") and "=" in arg, f"use --option=value: {arg}"
         assert arg[2:].split("=", 1)[0] in options, f"not a Flower option: {arg}"
-    assert "port=5555" in " ".join(args)
-    assert "basic_auth" in options and environment(flower).get("FLOWER_BASIC_AUTH")
+    # beyond loopback `pantau flower` refuses to start without it
+    assert environment(flower).get("PANTAU_FLOWER_BASIC_AUTH")
     assert flower["ports"] == ["127.0.0.1:5555:5555"], "Flower must bind to the host's loopback"
 
 

@@ -127,7 +127,8 @@ def run_spiders(site: Site, redis_url: str, tmp_path: Path, count: int,
     """Start one spider process per client address at the same moment; their stats."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     env.update(PANTAU_REDIS_URL=redis_url, PANTAU_LOG_LEVEL="INFO",
-               PANTAU_DOWNLOAD_TIMEOUT="10", PANTAU_RETRY_TIMES="1", **extra)
+               PANTAU_DOWNLOAD_TIMEOUT="10", PANTAU_RETRY_TIMES="1",
+               PANTAU_ALLOWED_NETWORKS="127.0.0.0/8", **extra)  # the site is on loopback
     procs = []
     for client in clients:
         out = tmp_path / client

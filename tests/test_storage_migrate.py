@@ -14,7 +14,8 @@ from crawler.storage.db import DatabaseUnavailable
 from crawler.storage.migrate import alembic_config, current, head, sqlalchemy_url, upgrade
 
 TABLES = {"sources", "crawl_runs", "crawl_shards", "threads", "posts", "post_versions",
-          "alembic_version"}
+          "crawl_totals", "alerts_sent", "near_duplicate_clusters", "post_minhash",
+          "post_minhash_bands", "alembic_version"}
 
 
 def tables(url: str) -> set[str]:
@@ -41,7 +42,7 @@ def test_upgrade_is_idempotent(make_database: Callable[[], str]) -> None:
     url = make_database()
     assert current(url) is None
     upgrade(url)
-    assert current(url) == head() == "0003"
+    assert current(url) == head() == "0006"
     upgrade(url)
     assert current(url) == head()
     assert tables(url) == TABLES

@@ -31,6 +31,8 @@ FAST_ENV = {
     "PANTAU_TASK_SOFT_TIME_LIMIT": "240",
     "PANTAU_TASK_TIME_LIMIT": "300",
     "PANTAU_VISIBILITY_TIMEOUT": "400",
+    # The test sites are on 127.0.0.1, which the SSRF guard refuses by default.
+    "PANTAU_ALLOWED_NETWORKS": "127.0.0.0/8,::1",
 }
 
 

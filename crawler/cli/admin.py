@@ -1,17 +1,15 @@
-"""Administrative commands: ``db migrate``, ``sources validate``, ``status``, ``services``."""
+"""Administrative commands: ``db migrate``, ``sources validate``, ``services``."""
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from crawler.cli.services import connected_settings, require_schema
+from crawler.cli.services import connected_settings
 from crawler.config.settings import get_settings
 from crawler.config.sources import load_sources
 
@@ -55,49 +53,6 @@ def validate(file: Annotated[Path, typer.Argument(help="The sources YAML file.")
     console.print(table)
     console.print(f"[green]ok[/]: {len(parsed.regions)} regions, "
                   f"{len(parsed.sources())} sources")
-
-
-def _duration(run: dict[str, Any]) -> str:
-    start, end = run.get("started_at"), run.get("finished_at")
-    if not isinstance(start, datetime):
-        return "-"
-    if not isinstance(end, datetime):
-        return "running"
-    return f"{(end - start).total_seconds():.1f}s"
-
-
-def status(
-    limit: Annotated[int, typer.Option(help="How many recent runs.")] = 20,
-    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
-) -> None:
-    """Recent crawl runs from PostgreSQL (durable history; Flower forgets on restart)."""
-    from crawler.storage.db import connect
-    from crawler.storage.runs import RunStore
-
-    url = connected_settings().database_url
-    assert url is not None
-    with connect(url) as conn:
-        require_schema(conn)
-        runs = RunStore(conn).recent(limit=limit, source=source)
-    if as_json:
-        typer.echo(json.dumps(runs, default=str, indent=2))
-        return
-    table = Table("run", "source", "region", "status", "pages", "new", "edited", "deleted",
-                  "errors", "started", "took", "reason", title="recent crawl runs")
-    colour = {"succeeded": "green", "running": "cyan", "queued": "cyan"}
-    for run in runs:
-        state = run["status"]
-        started = run.get("started_at") or run.get("queued_at")
-        table.add_row(
-            str(run["id"]), run["source"], run.get("region") or "-",
-            f"[{colour.get(state, 'red')}]{state}[/]", str(run.get("pages") or 0),
-            str(run.get("posts_new") or 0), str(run.get("posts_edited") or 0),
-            str(run.get("posts_deleted") or 0), str(run.get("errors") or 0),
-            started.strftime("%Y-%m-%d %H:%M:%S") if isinstance(started, datetime) else "-",
-            _duration(run), (run.get("reason") or "")[:80],
-        )
-    console.print(table if runs else "no crawl runs yet: start one with `pantau crawl`")
 
 
 @services_app.command("status")

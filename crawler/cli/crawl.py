@@ -115,7 +115,7 @@ def crawl(
         require_schema(conn)
         store = RunStore(conn)
         run_id = store.create(source.name, source.region, task_id=task_id)
-        queue = crawl_queue(source.region)
+        queue = crawl_queue(source.region, browser=source.browser)
         try:
             crawl_source.apply_async(args=[source.model_dump(mode="json"), run_id, deep],
                                      task_id=task_id, queue=queue, retry=False)
@@ -126,8 +126,10 @@ def crawl(
                             "is Redis running? check PANTAU_REDIS_URL", code=1) from err
     console.print(f"crawl of [bold]{source.name}[/] queued on {queue} as run {run_id}")
     if not _worker_listens(queue):
+        region = f" --region {source.region}" if source.region else ""
+        browser = " --browser" if source.browser else ""
         console.print(f"[yellow]no worker is serving {queue} right now[/]: start one with "
-                      f"`pantau worker{' --region ' + source.region if source.region else ''}`")
+                      f"`pantau worker{region}{browser}`")
     if wait:
         ok = follow(task_id, run_id, settings)
         raise typer.Exit(0 if ok else 1)

@@ -17,9 +17,11 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -56,7 +58,8 @@ def demo(
         upgrade(settings.database_url)
         from crawler.demosite import DemoForumServer, build_forum
 
-        server = stack.enter_context(_serve_forum(DemoForumServer, build_forum(seed), port))
+        forum = build_forum(seed, now=_forum_time(settings.state_dir))
+        server = stack.enter_context(_serve_forum(DemoForumServer, forum, port))
         console.print(f"demo forum: {server.url} ({len(server.forum.truth())} posts)")
         stack.enter_context(_worker(settings))
         run = _crawl(settings, server.url, server.forum, timeout)
@@ -65,6 +68,23 @@ def demo(
         raise KeyboardInterrupt
     if not same:
         raise typer.Exit(1)
+
+
+def _forum_time(state_dir: Path) -> datetime:
+    """When the demo forum was first generated (kept in the state directory).
+
+    The forum places a few posts "today" relative to its generation time; generating it
+    again from the same moment keeps every post's time, as a real forum's would, so a
+    second demo run finds nothing changed.
+    """
+    path = state_dir / "demo" / "forum-time"
+    try:
+        return datetime.fromisoformat(path.read_text("utf-8").strip())
+    except (OSError, ValueError):
+        now = datetime.now(ZoneInfo("Asia/Jakarta")).replace(second=0, microsecond=0)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(now.isoformat(), "utf-8")
+        return now
 
 
 _interrupted = threading.Event()
@@ -119,6 +139,16 @@ def _serve_forum(server_cls: Any, forum: Forum, port: int) -> Iterator[Any]:
         yield server
 
 
+def _worker_env() -> dict[str, str]:
+    """This environment, with loopback allowed: the demo forum is on 127.0.0.1, which the
+    SSRF guard refuses by default (docs/operations.md, "The SSRF guard")."""
+    from crawler.ssrf.policy import with_loopback
+
+    env = dict(os.environ)
+    env["PANTAU_ALLOWED_NETWORKS"] = with_loopback(env.get("PANTAU_ALLOWED_NETWORKS", ""))
+    return env
+
+
 @contextlib.contextmanager
 def _worker(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
     """A real `pantau worker` process in its own session, stopped with its whole group after."""
@@ -133,7 +163,7 @@ def _worker(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
             [sys.executable, "-m", "crawler", "worker", "--region", DEMO_REGION,
              "--concurrency", "1", "--hostname", hostname, "--loglevel", "info"],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, env=dict(os.environ),
+            start_new_session=True, env=_worker_env(),
         )
     try:
         with console.status("starting a Celery worker"):
@@ -230,13 +260,17 @@ def _summary(settings: Settings, run: dict[str, Any], url: str, forum: Forum,
     stats = run.get("stats") or {}
     crawl_seconds = float(stats.get("elapsed") or 0) or elapsed
     table = Table(show_header=False, title="pantau demo", title_justify="left")
-    table.add_row("crawl run", f"{run.get('id')} ({run.get('status')})")
+    kind = "deep: every page" if run.get("deep") else "incremental: only what changed"
+    table.add_row("crawl run", f"{run.get('id')} ({run.get('status')}, {kind})")
     table.add_row("pages fetched", str(run.get("pages") or 0))
     table.add_row("posts on the demo site", str(on_site))
     table.add_row("posts stored", f"{stored} ({matching} identical to the site's)")
     table.add_row("this run", f"{run.get('posts_new') or 0} new, "
                   f"{run.get('posts_edited') or 0} edited, "
                   f"{run.get('posts_unchanged') or 0} unchanged")
+    if stats.get("threads_unchanged"):
+        table.add_row("threads skipped", f"{stats['threads_unchanged']} unchanged since the "
+                      "last crawl")
     table.add_row("elapsed", f"{elapsed:.1f} s in all, {crawl_seconds:.1f} s crawling")
     table.add_row("pages/s", f"{(run.get('pages') or 0) / max(crawl_seconds, 1e-6):.1f}")
     console.print(table)
@@ -245,7 +279,7 @@ def _summary(settings: Settings, run: dict[str, Any], url: str, forum: Forum,
     else:
         console.print(f"[red]mismatch[/]: {run.get('reason') or 'stored posts differ'}")
     prefix = f"PANTAU_STATE_DIR={settings.state_dir} " if "PANTAU_STATE_DIR" in os.environ else ""
-    pantau, celery = _command("pantau"), _command("celery")
+    pantau = _command("pantau")
     query = "SELECT container, count(*) FROM posts GROUP BY 1"
     hints = [
         "",
@@ -254,8 +288,9 @@ def _summary(settings: Settings, run: dict[str, Any], url: str, forum: Forum,
         "      recent crawl runs (this starts the embedded servers again;",
         "      `pantau services stop` stops them)",
         f"  psql '{redact_url(settings.database_url)}' -c '{query}'",
-        f"  PANTAU_REDIS_URL={settings.redis_url} {celery} -A tasks.app flower",
-        f"      Flower on http://localhost:5555, while a worker runs ({pantau} worker --region 62)",
+        f"  {prefix}{pantau} flower",
+        "      Flower on http://127.0.0.1:5555: each running crawl's progress, while a worker",
+        f"      runs ({prefix}{pantau} worker --region 62)",
     ]
     console.print("\n".join(hints), soft_wrap=True)
     return same

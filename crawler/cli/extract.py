@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from crawler.cli.errors import UserError
+from crawler.cli.extract_article import extract_other, no_forum_engine, wants_other
 from crawler.cli.fetch import fetch_page
 from crawler.config.settings import get_settings
 from crawler.config.sources import check_timezone
@@ -72,6 +73,9 @@ def extract(
     timezone: Annotated[str, typer.Option(help="Time zone the site shows times in.")]
     = "Asia/Jakarta",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    kind: Annotated[str | None, typer.Option(
+        help="forum, news (an article) or feed (default: a forum engine if one recognizes "
+        "the page, else a feed, sitemap or article).")] = None,
 ) -> None:
     """Print the posts and links one page yields and the engine that made it."""
     try:
@@ -79,6 +83,12 @@ def extract(
     except ValueError as err:
         raise UserError(f"--timezone: {err}") from None
     fetched = load_page(page, url)
+    # articles, feeds and sitemaps (crawler/cli/extract_article.py)
+    forced = wants_other(engine, kind)
+    if (forced or (engine is None and selectors is None and kind is None
+                   and no_forum_engine(fetched))) and extract_other(
+            fetched, timezone, as_json, forced, kind):
+        return
     adapter, reason = choose_engine(fetched, engine, selectors)
     try:
         result = adapter.parse(fetched, ParseContext(timezone=timezone))

@@ -1,8 +1,9 @@
 """One page fetched for the CLI (``pantau extract URL``, engine detection of ``pantau crawl URL``).
 
 Crawls fetch through Scrapy; these single requests use the standard library with the same
-identity and office network settings: the User-Agent, the proxy (unless ``no_proxy`` matches)
-and the CA bundle.
+identity, office network and safety settings: the User-Agent, the proxy (unless ``no_proxy``
+matches), the CA bundle, and the SSRF guard's allowlist (checked for the URL and every
+redirect).
 """
 
 from __future__ import annotations
@@ -10,23 +11,51 @@ from __future__ import annotations
 import ssl
 import urllib.error
 import urllib.request
+from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.cli.errors import UserError
 from crawler.config.settings import Settings
 from crawler.extract.engines import Page
 from crawler.network import bypasses_proxy, redact_credentials
+from crawler.ssrf.policy import AddressPolicy, resolve_host
 
 MAX_BYTES = 20 * 1024 * 1024
 
 
-def fetch_page(url: str, settings: Settings) -> Page:
-    """GET ``url``; a network failure or an HTTP error status is a UserError naming it."""
+def guard(url: str, policy: AddressPolicy) -> None:
+    """The SSRF guard of the crawls (crawler/ssrf) for one URL: refused -> UserError."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise UserError(f"not a web address: {url}", "use http:// or https:// URLs")
     host = parts.hostname or ""
-    handlers: list[urllib.request.BaseHandler] = []
+    try:
+        addresses = resolve_host(host, parts.port or (443 if parts.scheme == "https" else 80))
+    except (OSError, UnicodeError) as err:
+        raise UserError(f"cannot resolve {host}: {err}", "check the address", code=1) from None
+    reason = policy.refusal(host, addresses)
+    if reason:
+        raise UserError(reason, "see docs/operations.md, 'The SSRF guard'")
+
+
+class _GuardedRedirects(urllib.request.HTTPRedirectHandler):
+    """Every redirect target passes the guard too."""
+
+    def __init__(self, policy: AddressPolicy) -> None:
+        self.policy = policy
+
+    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str,
+                         headers: Any, newurl: str) -> urllib.request.Request | None:
+        guard(newurl, self.policy)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def fetch_page(url: str, settings: Settings) -> Page:
+    """GET ``url``; a network failure or an HTTP error status is a UserError naming it."""
+    policy = AddressPolicy.parse(settings.allowed_networks)
+    guard(url, policy)
+    host = urlsplit(url).hostname or ""
+    handlers: list[urllib.request.BaseHandler] = [_GuardedRedirects(policy)]
     proxies: dict[str, str] = {}
     if not bypasses_proxy(host, settings.no_proxy):
         http = settings.http_proxy.get_secret_value() if settings.http_proxy else None

@@ -3,11 +3,38 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from crawler.cli.errors import UserError
 from crawler.cli.services import connected_settings
+from crawler.config.settings import get_settings
+
+CHROMIUM_HINT = ("install Chromium (Debian package `chromium`) or point PANTAU_CHROMIUM_PATH at "
+                 "its executable")
+
+
+def require_chromium(path: Path) -> None:
+    """Raise a one-line :class:`UserError` unless ``path`` is an executable file."""
+    if not path.is_file() or not os.access(path, os.X_OK):
+        raise UserError(f"--browser: no Chromium executable at {path}", CHROMIUM_HINT)
+
+
+def worker_queues(regions: list[str], queues: list[str], browser: bool) -> list[str]:
+    """The queues a worker consumes, in order, without repeats.
+
+    ``crawl.default`` and ``crawl.<region>`` for each region; with ``browser`` also
+    ``browser.default`` and ``browser.<region>``; then the named ``queues``.
+    """
+    from tasks.app import crawl_queue
+
+    names = [crawl_queue(None), *(crawl_queue(r) for r in regions)]
+    if browser:
+        names += [crawl_queue(None, browser=True), *(crawl_queue(r, browser=True)
+                                                      for r in regions)]
+    return list(dict.fromkeys([*names, *queues]))
 
 
 def worker(
@@ -16,6 +43,9 @@ def worker(
         "--region", "-r", help="Serve this region's queue (repeatable), e.g. 62.")] = None,
     queue: Annotated[list[str] | None, typer.Option(
         "--queue", "-Q", help="Also serve this queue (repeatable).")] = None,
+    browser: Annotated[bool, typer.Option(
+        "--browser", help="Also serve browser.<region> (and browser.default): crawls of "
+        "sources that need Chromium (PANTAU_CHROMIUM_PATH).")] = False,
     concurrency: Annotated[int | None, typer.Option(
         help="Crawls at once (default PANTAU_WORKER_CONCURRENCY).")] = None,
     loglevel: Annotated[str | None, typer.Option(
@@ -26,13 +56,14 @@ def worker(
 
     Extra arguments after ``--`` go to ``celery worker`` unchanged.
     """
+    if browser:  # before any service starts: a missing browser is a one-line mistake
+        require_chromium(get_settings().chromium_path)
     settings = connected_settings()
-    from tasks.app import DEFAULT_QUEUE, app, crawl_queue
+    from tasks.app import app
 
-    queues = [DEFAULT_QUEUE, *(crawl_queue(r) for r in region or []), *(queue or [])]
     argv = [
         "worker",
-        "--queues", ",".join(dict.fromkeys(queues)),
+        "--queues", ",".join(worker_queues(region or [], queue or [], browser)),
         "--concurrency", str(concurrency or settings.worker_concurrency),
         "--loglevel", loglevel or settings.log_level,
         "--hostname", hostname or f"pantau-{os.getpid()}@%h",

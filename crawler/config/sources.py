@@ -21,17 +21,29 @@ from pydantic import (
     Field,
     HttpUrl,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from crawler.config.alerts import RegionAlerts
+from crawler.config.social import check_reddit_credentials, check_social_url
+from crawler.config.watchlists import Watchlist, enclosing_codes, merge_watchlists
 from crawler.extract.engines.selectors import SelectorConfig
+from crawler.extract.render import (
+    ClickMoreStep,
+    RenderConfig,
+    ScrollStep,
+    browser_by_default,
+    rendered_source_problem,
+)
+from crawler.schedule.durations import parse_duration
+from crawler.schedule.model import EventWindow, Schedule
 
 SourceKind = Literal[
-    "forum", "feed", "news", "telegram", "mastodon", "bluesky", "wordpress", "rendered"
+    "forum", "feed", "news", "telegram", "mastodon", "bluesky", "wordpress", "rendered",
+    "reddit",
 ]
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 REGION_CODE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
 SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 # Upper bounds of a source's cluster-wide politeness overrides (docs/sources.md).
@@ -40,7 +52,15 @@ MAX_CLUSTER_CONCURRENCY = 8
 
 
 # The spider of each source kind other than forum (forums use their engine's spider).
-KIND_SPIDERS: dict[str, str] = {}
+KIND_SPIDERS: dict[str, str] = {
+    "feed": "feed",  # spiders/feed.py: RSS, Atom, JSON Feed entries as articles
+    "news": "news",  # spiders/news.py: sitemaps -> article pages
+    "rendered": "rendered",  # spiders/rendered.py: selectors on pages rendered in Chromium
+    # Public social channels (crawler/extract/social): spiders/<kind>.py
+    "telegram": "telegram", "mastodon": "mastodon", "bluesky": "bluesky", "reddit": "reddit",
+}
+# posts.platform of kinds whose posts share a platform with another kind (default: the kind).
+KIND_PLATFORMS: dict[str, str] = {"feed": "news", "rendered": "forum"}
 
 
 class ConfigError(Exception):
@@ -57,6 +77,14 @@ class Limits(_Strict):
     max_pages: int | None = Field(default=None, ge=1, description="Stop after this many pages.")
     max_depth: int | None = Field(default=None, ge=1, description="Links followed from the start.")
     max_seconds: int | None = Field(default=None, ge=1, description="Stop after this long.")
+    max_age: timedelta | None = Field(
+        default=None, description="Kinds feed and news: leave out articles (and child "
+        "sitemaps) last changed longer ago than this, e.g. 30d.")
+
+    @field_validator("max_age", mode="before")
+    @classmethod
+    def _age(cls, value: Any) -> Any:
+        return parse_duration(value)
 
 
 class Politeness(_Strict):
@@ -106,17 +134,42 @@ class Source(_Strict):
     browser: bool = Field(
         default=False, description="Needs a browser: queued on browser.<region>, which only "
         "workers started with `pantau worker --browser` take.")
+    render: RenderConfig | None = Field(
+        default=None, description="Kind rendered: what Chromium does on each page before the "
+        "selectors read it (wait for, scroll, click 'load more'); implies browser: true.")
     limits: Limits = Limits()
     politeness: Politeness = Politeness()
+    schedule: Schedule | None = Field(
+        default=None, description="When the beat crawls it; overrides the region's schedule "
+        "field by field (crawler/schedule, docs/sources.md).")
+    watchlists: list[Watchlist] = Field(
+        default=[], description="Terms that flag this source's posts, besides those of its "
+        "region and enclosing regions, which loading the file adds here (docs/sources.md).")
 
     @field_validator("region", mode="before")
     @classmethod
     def _region_code(cls, value: Any) -> Any:
         return _check_region_code(value) if value != "" else value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _rendered_needs_a_browser(cls, data: Any) -> Any:
+        return browser_by_default(data)
+
     @model_validator(mode="after")
     def _has_a_spider(self) -> Source:
         self.spider  # noqa: B018 - raises ConfigError for a kind or engine without a spider
+        return self
+
+    @field_validator("url")
+    @classmethod
+    def _social_url(cls, value: HttpUrl, info: ValidationInfo) -> HttpUrl:
+        check_social_url(str(info.data.get("kind", "")), str(value))
+        return value
+
+    @model_validator(mode="after")
+    def _reddit_credentials(self) -> Source:
+        check_reddit_credentials(self.kind)
         return self
 
     @field_validator("name")
@@ -143,9 +196,7 @@ class Source(_Strict):
     @field_validator("deep_every", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> Any:
-        if isinstance(value, str) and (match := _DURATION.match(value)):
-            return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
-        return value
+        return parse_duration(value)
 
     @field_validator("timezone")
     @classmethod
@@ -156,6 +207,10 @@ class Source(_Strict):
     def spider(self) -> str:
         """The spider that crawls this source: the engine's own, the generic forum spider, or
         the spider of its kind (KIND_SPIDERS)."""
+        problem = rendered_source_problem(self.kind, self.engine, self.selectors is not None,
+                                          self.render, self.browser)
+        if problem:
+            raise ValueError(problem)
         if self.kind == "forum":
             if self.selectors is not None and self.engine not in (None, "auto"):
                 raise ValueError("give either engine or selectors, not both")
@@ -171,7 +226,7 @@ class Source(_Strict):
     def platform(self) -> str:
         """posts.platform: the engine's; 'forum' for selectors; 'auto' until detected."""
         if self.kind != "forum":
-            return self.kind
+            return KIND_PLATFORMS.get(self.kind, self.kind)
         if self.selectors is not None:
             return "forum"
         if self.engine in (None, "auto"):
@@ -187,7 +242,15 @@ class Region(_Strict):
     code: str
     name: str
     timezone: str = "Asia/Jakarta"
+    schedule: Schedule | None = Field(
+        default=None, description="Default schedule of the region's sources, in its timezone.")
     sources: list[Source] = []
+    alerts: RegionAlerts | None = Field(
+        default=None, description="Webhook and thresholds of this region's alerts "
+        "(docs/sources.md); unset: the enclosing region's, else the PANTAU_ALERT_* settings.")
+    watchlists: list[Watchlist] = Field(
+        default=[], description="Named term lists that flag posts of this region's sources "
+        "and of regions inside it (crawler/enrich; docs/sources.md).")
 
     @field_validator("code", mode="before")
     @classmethod
@@ -209,10 +272,19 @@ class SourcesFile(_Strict):
         """Every source, with its region code and time zone filled in."""
         out = []
         for region in self.regions:
+            watchlists = self.region_watchlists(region.code)
             for source in region.sources:
                 tz = source.timezone or region.timezone
-                out.append(source.model_copy(update={"region": region.code, "timezone": tz}))
+                out.append(source.model_copy(update={
+                    "region": region.code, "timezone": tz,
+                    "watchlists": merge_watchlists(source.watchlists, watchlists)}))
         return out
+
+    def region_watchlists(self, code: str) -> list[Watchlist]:
+        """The watchlists of region ``code`` and of the regions in this file enclosing it."""
+        by_code = {region.code: region for region in self.regions}
+        levels = [by_code[c].watchlists for c in reversed(enclosing_codes(code)) if c in by_code]
+        return merge_watchlists(*levels)
 
     def source(self, name: str) -> Source:
         """The source called ``name``, or a ConfigError that suggests a close name."""
@@ -227,6 +299,9 @@ class SourcesFile(_Strict):
 # The model a key of the file leads to, for naming fields in error messages.
 NESTED: dict[str, type[BaseModel]] = {
     "regions": Region, "sources": Source, "limits": Limits, "politeness": Politeness,
+    "alerts": RegionAlerts, "schedule": Schedule, "windows": EventWindow,
+    "render": RenderConfig, "scroll": ScrollStep, "click_more": ClickMoreStep,
+    "watchlists": Watchlist,
 }
 
 
@@ -297,6 +372,10 @@ def _describe(err: ValidationError, data: dict[str, Any]) -> str:
                 where.append(f"region {node.get('code', f'#{key + 1}')}")
             elif isinstance(node, dict) and model is Source:
                 where.append(f"source {node.get('name', f'#{key + 1}')}")
+            elif isinstance(node, dict) and model is EventWindow:
+                where.append(f"window {node.get('name', f'#{key + 1}')}")
+            elif isinstance(node, dict) and model is Watchlist:
+                where.append(f"watchlist {node.get('name', f'#{key + 1}')}")
             continue
         fields.append(str(key))
         node = node.get(key) if isinstance(node, dict) else None

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import dateparser
 from dateparser.languages.loader import LocaleDataLoader
 
+from crawler.extract.quick_dates import quick_parse
+
 _SPACES = re.compile(r"\s+")
 # Separators forums put between author and date ("von r23 »", "oleh budi -"); the date follows.
 _AFTER_SEPARATOR = re.compile("^.*[\u00bb\u203a|]\\s*")  # guillemets or a bar
@@ -53,6 +55,7 @@ def parse_forum_date(
     time), ``languages`` the page language(s) such as the ``<html lang>`` value. The page
     language is tried alone first (so its day/month order wins), then with English (phpBB
     language packs keep am/pm), and only without any known language does dateparser detect one.
+    phpBB's default formats in Indonesian or English skip dateparser (crawler.extract.quick_dates).
     """
     if not text:
         return None
@@ -64,13 +67,23 @@ def parse_forum_date(
     if not cleaned or (not any(ch.isdigit() for ch in cleaned) and len(cleaned) > 40):
         return None
     current = (now or datetime.now(zone)).astimezone(zone)
+    codes = _language_codes(languages)
+    quick = quick_parse(cleaned, zone, current, codes)  # phpBB's defaults, in microseconds
+    if quick is not None:
+        return quick if quick <= current + _FUTURE_SLACK else None
+    return parse_with_dateparser(cleaned, tz, current, codes)
+
+
+def parse_with_dateparser(cleaned: str, tz: str, current: datetime,
+                          codes: list[str]) -> datetime | None:
+    """:func:`parse_forum_date` without the fast path (``cleaned`` text, aware ``current``)."""
+    zone = current.tzinfo
     settings: dict[str, Any] = {
         "TIMEZONE": tz,
         "RETURN_AS_TIMEZONE_AWARE": True,
         "RELATIVE_BASE": current.replace(tzinfo=None),
         "PREFER_DATES_FROM": "past",
     }
-    codes = _language_codes(languages)
     attempts: list[list[str] | None] = [codes] if codes else []
     if codes and "en" not in codes:
         attempts.append([*codes, "en"])

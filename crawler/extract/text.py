@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin
 
 from lxml import etree
 from parsel import Selector
 
+from crawler.extract.sanitize import join_url
 from crawler.items import normalize_text
 
 # Elements that start and end a line of text.
@@ -152,7 +152,7 @@ class _Renderer:
     def link(self, el: Any) -> None:
         href = (el.get("href") or "").strip()
         if href and not href.startswith(("#", "javascript:", "mailto:")):
-            url = urljoin(self.base_url, href)
+            url = join_url(self.base_url, href)  # never raises on a hostile href
             if url not in self.links:
                 self.links.append(url)
 
@@ -162,7 +162,7 @@ class _Renderer:
             # phpBB smilies, XenForo smilies, emoji, Invision emoticons, WordPress smileys: text
             self.write(alt)
         elif self.collect and el.get("src"):
-            item: dict[str, Any] = {"type": "image", "url": urljoin(self.base_url, el.get("src"))}
+            item: dict[str, Any] = {"type": "image", "url": join_url(self.base_url, el.get("src"))}
             if alt:
                 item["alt"] = alt
             self.media.append(item)

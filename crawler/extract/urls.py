@@ -6,6 +6,8 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url as _w3lib_canonicalize
 
+from crawler.extract.sanitize import defang_url
+
 # Query parameters that carry a session and never select content. Compared case-insensitively.
 #   sid        phpBB (cookie-less clients get ?sid=<32 hex> on every link)
 #   s          vBulletin 3/4 session hash
@@ -34,7 +36,16 @@ def canonicalize_url(url: str) -> str:
     ``http://H/viewtopic.php?t=3&sid=ab12#p9`` -> ``http://H/viewtopic.php?t=3``.
     Parameter values keep their order within one key; percent-encoding is made uniform.
     A route in the query (``index.php?/forums/topic/5-x/``) stays first and unchanged.
+    Never raises: a URL urllib cannot split (``http://[::1``, a port that is not a number)
+    comes back defanged (``crawler.extract.sanitize``), so one hostile link costs no page.
     """
+    try:
+        return _canonical(url)
+    except ValueError:  # UnicodeError included (a host IDNA cannot encode)
+        return defang_url(url)
+
+
+def _canonical(url: str) -> str:
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     path = parts.path.split(";jsessionid=", 1)[0] or "/"
@@ -82,7 +93,10 @@ def site_key(url: str) -> str:
 
 def query_param(url: str, name: str) -> str | None:
     """The first value of query parameter ``name`` in ``url`` (``&amp;`` tolerated), or None."""
-    query = urlsplit(url).query.replace("&amp;", "&")
+    try:
+        query = urlsplit(url).query.replace("&amp;", "&")
+    except ValueError:  # a hostile link: its query is what follows the first "?"
+        query = url.partition("?")[2].partition("#")[0].replace("&amp;", "&")
     for key, value in parse_qsl(query, keep_blank_values=True):
         if key == name:
             return value

@@ -23,11 +23,14 @@ WATCHDOG_INTERVAL = 0.5
 
 
 def watch_parent(parent: int) -> None:
-    """Kill this process group as soon as ``parent`` is no longer our parent."""
+    """Kill this process group as soon as ``parent`` is no longer our parent, and first our
+    descendants outside it (Chromium runs in a session of its own)."""
+    from crawler.runner.tree import descendants, kill_all
 
     def loop() -> None:
         while True:
             if os.getppid() != parent:
+                kill_all(descendants(os.getpid()))
                 os.killpg(0, signal.SIGKILL)
             time.sleep(WATCHDOG_INTERVAL)
 
@@ -51,12 +54,14 @@ def main(argv: list[str]) -> int:
     from scrapy.crawler import CrawlerProcess
 
     from crawler.config.settings import get_settings
+    from crawler.observe.logs import install_spider_logging
     from crawler.runner.scrapy_settings import scrapy_settings
     from crawler.runner.spec import CrawlSpec
 
     spec = CrawlSpec.model_validate_json(argv[1])
     settings = get_settings()
     process = CrawlerProcess(scrapy_settings(settings, spec))
+    install_spider_logging(settings, spec)  # after CrawlerProcess, which resets logging
     failures: list[str] = []
     done = process.crawl(spec.spider, **spec.spider_arguments(known_threads(settings, spec)))
     done.addErrback(lambda failure: failures.append(

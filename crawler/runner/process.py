@@ -1,8 +1,9 @@
 """Start a spider in its own process session, read its progress, and kill its whole group.
 
 The spider runs in ``python -m crawler.runner.child`` started with ``start_new_session``: its
-process group holds Scrapy and anything Scrapy starts (a browser, later). Whatever ends the
-crawl - completion, a deadline, a cancel request, SIGTERM to this process - the group is
+process group holds Scrapy and what Scrapy starts, except Chromium, which Playwright starts in
+a session of its own (crawler.runner.tree). Whatever ends the crawl - completion, a deadline,
+a cancel request, SIGTERM to this process - the group and the descendants of its members are
 killed before this module returns, so no spider or browser outlives its task.
 """
 
@@ -14,7 +15,6 @@ import os
 import selectors
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -23,7 +23,10 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
+from crawler.observe.logs import LOG_FD_ENV, worker_log_fd
 from crawler.runner.spec import CrawlSpec
+from crawler.runner.tree import group_tree, kill_all
+from crawler.runner.zygote import SpiderProcess, start_spider
 
 ProgressCallback = Callable[[dict[str, Any]], None]
 KILL_GRACE_SECONDS = 5.0
@@ -65,22 +68,29 @@ def run_crawl(
     timeout: float | None = None,
     should_stop: Callable[[], bool] | None = None,
     env: dict[str, str] | None = None,
+    warm: bool | None = None,
 ) -> CrawlOutcome:
-    """Run one spider to its end (or until ``timeout``/``should_stop``) and return its outcome."""
+    """Run one spider to its end (or until ``timeout``/``should_stop``) and return its outcome.
+
+    ``env`` adds to the spider's environment; ``warm`` overrides PANTAU_WARM_SPIDERS.
+    """
     started = time.monotonic()
     read_fd, write_fd = os.pipe()
-    child_env = {**os.environ, **(env or {}), "PANTAU_PROGRESS_FD": str(write_fd)}
+    log_fd = worker_log_fd()  # the spider logs to our stderr too (crawler.observe.logs)
+    fd_env = {"PANTAU_PROGRESS_FD": write_fd}
+    if log_fd is not None:
+        fd_env[LOG_FD_ENV] = log_fd
+    if warm is None:
+        from crawler.config.settings import get_settings
+
+        warm = get_settings().warm_spiders
     with tempfile.TemporaryFile() as stderr:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "crawler.runner.child", spec.model_dump_json()],
-            start_new_session=True,
-            pass_fds=(write_fd,),
-            env=child_env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-        )
+        # exec of crawler.runner.child, or a fork of the warm server (crawler.runner.zygote)
+        proc = start_spider(spec.model_dump_json(), {**os.environ, **(env or {})}, fd_env,
+                            stderr.fileno(), warm=warm)
         os.close(write_fd)
+        if log_fd is not None:
+            os.close(log_fd)
         with _active_lock:
             _active_groups.add(proc.pid)
         outcome = CrawlOutcome(returncode=None)
@@ -100,7 +110,7 @@ def run_crawl(
 
 
 def _follow(
-    proc: subprocess.Popen[bytes],
+    proc: SpiderProcess,
     read_fd: int,
     outcome: CrawlOutcome,
     on_progress: ProgressCallback | None,
@@ -143,14 +153,18 @@ def _handle_line(line: bytes, outcome: CrawlOutcome, on_progress: ProgressCallba
         on_progress(message)
 
 
-def kill_group(proc: subprocess.Popen[bytes], grace: float = KILL_GRACE_SECONDS) -> None:
-    """Stop the spider's whole process group: SIGTERM, then SIGKILL after ``grace`` seconds."""
+def kill_group(proc: SpiderProcess, grace: float = KILL_GRACE_SECONDS) -> None:
+    """Stop the spider's whole process group: SIGTERM, then SIGKILL after ``grace`` seconds,
+    with every descendant that left the group (Chromium; crawler.runner.tree)."""
+    tree = group_tree(proc.pid)  # while the members are alive: their children are known
     if proc.poll() is None:
         _signal_group(proc.pid, signal.SIGTERM)
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=grace)
     # Members may outlive the leader (a browser): the group id stays valid until they are gone.
+    tree += group_tree(proc.pid)
     _signal_group(proc.pid, signal.SIGKILL)
+    kill_all(tree)
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=grace)
 
@@ -177,7 +191,9 @@ def kill_spiders_on_sigterm() -> Iterator[None]:
         with _active_lock:
             groups = list(_active_groups)
         for pgid in groups:
+            tree = group_tree(pgid)
             _signal_group(pgid, signal.SIGKILL)
+            kill_all(tree)
         signal.signal(signal.SIGTERM, previous)
         if callable(previous):
             previous(signum, frame)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from typing import Any, Literal
+from urllib.parse import urljoin
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from crawler.config.sources import Limits, Politeness, Source
+from crawler.config.watchlists import Watchlist
+from crawler.extract.social.targets import social_site_key
 from crawler.extract.urls import site_key
 
 
@@ -33,9 +36,14 @@ class CrawlSpec(BaseModel):
         default_factory=dict, description="Mode 'threads': thread URL -> listing signature.")
     engine: str | None = Field(default=None, description="Forum engine adapter, or 'auto'.")
     selectors: dict[str, Any] | None = Field(default=None, description="No-code adapter.")
+    render: dict[str, Any] | None = Field(
+        default=None, description="Kind rendered: the render block (browser steps).")
     deep: bool = Field(default=False, description="Fetch every page of every thread.")
     shard_no: int | None = Field(default=None, description="The shard this crawl is, if any.")
     threads_per_shard: int | None = None
+    watchlists: list[Watchlist] = Field(
+        default_factory=list, description="Terms that flag posts (the source's, its region's "
+        "and enclosing regions'); the enrich pipeline matches them.")
 
     @classmethod
     def for_source(cls, source: Source, run_id: int | None) -> CrawlSpec:
@@ -49,14 +57,19 @@ class CrawlSpec(BaseModel):
             platform=source.platform,
             engine=source.engine,
             selectors=source.selectors.model_dump(exclude_none=True) if source.selectors else None,
+            render=source.render.model_dump(exclude_none=True) if source.render else None,
             start_url=url,
-            site=site_key(url),
+            # articles are known by their canonical URL: the site is the host, whatever
+            # feed or sitemap path the source names (a feed and a news source share it)
+            site=social_site_key(source.kind, url)  # a channel, timeline, feed: targets.py
+            or site_key(urljoin(url, "/") if source.kind in ("feed", "news") else url),
             timezone=source.timezone or "Asia/Jakarta",
             authors=source.authors,
             limits=source.limits,
             politeness=source.politeness,
             mode="discover" if source.threads_per_shard else "full",
             threads_per_shard=source.threads_per_shard,
+            watchlists=list(source.watchlists),
         )
 
     def for_shard(self, shard_no: int, urls: list[str],
@@ -71,8 +84,12 @@ class CrawlSpec(BaseModel):
         args: dict[str, Any] = {"start_url": self.start_url, "timezone": self.timezone,
                                 "mode": self.mode, "urls": self.urls, "deep": self.deep,
                                 "signatures": self.signatures, "known_threads": known_threads}
+        if self.limits.max_age is not None:  # feed and news spiders (spiders/articles.py)
+            args["max_age"] = self.limits.max_age.total_seconds()
         if self.selectors:
             args["selectors"] = self.selectors
         elif self.engine:
             args["engine"] = self.engine
+        if self.render is not None:
+            args["render"] = self.render
         return args

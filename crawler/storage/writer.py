@@ -177,24 +177,11 @@ class PostWriter:
 
         A complete thread (every page fetched from the first) judges deletions like
         :meth:`complete_thread`; any thread records where the next incremental crawl resumes.
+        Many at once: :func:`crawler.storage.thread_records.record_threads`.
         """
-        deleted = 0
-        if thread.complete and thread.post_native_ids:
-            deleted = self.complete_thread(site, source, thread.native_id, thread.url,
-                                           thread.title, thread.container,
-                                           thread.post_native_ids, seen_at)
-        if thread.post_count is not None and thread.last_page_url:
-            with borrowed(self._db) as conn, conn.transaction():
-                conn.execute(q.THREAD_RESUME, {
-                    "uid": thread_uid(site, thread.native_id), "site": site, "source": source,
-                    "native_id": thread.native_id, "url": thread.url, "title": thread.title,
-                    "container": thread.container, "seen_at": seen_at,
-                    "post_count": thread.post_count, "signature": thread.signature,
-                    "last_page_url": thread.last_page_url,
-                    "last_page_position": thread.last_page_position,
-                    "last_post_native_id": thread.last_post_native_id,
-                })
-        return deleted
+        from crawler.storage.thread_records import record_threads
+
+        return record_threads(self._db, site, source, [(thread, seen_at)])
 
     def known_threads(self, site: str) -> list[dict[str, Any]]:
         """Where each stored thread of ``site`` resumes (crawler.extract.engines.KnownThread)."""

@@ -239,28 +239,6 @@ WHERE EXCLUDED.source <> t.source
    OR EXCLUDED.post_count IS NOT NULL
 """
 
-# Where an incremental crawl resumes the thread next time (crawler.items.ThreadItem).
-THREAD_RESUME = """
-INSERT INTO threads AS t (uid, site, source, native_id, url, title, container, first_seen_at,
-                          last_seen_at, post_count, signature, last_page_url, last_page_position,
-                          last_post_native_id, last_crawled_at)
-VALUES (%(uid)s, %(site)s, %(source)s, %(native_id)s, %(url)s, %(title)s, %(container)s,
-        %(seen_at)s, %(seen_at)s, %(post_count)s, %(signature)s, %(last_page_url)s,
-        %(last_page_position)s, %(last_post_native_id)s, %(seen_at)s)
-ON CONFLICT (uid) DO UPDATE SET
-    source = EXCLUDED.source,
-    url = COALESCE(EXCLUDED.url, t.url),
-    title = COALESCE(EXCLUDED.title, t.title),
-    container = COALESCE(EXCLUDED.container, t.container),
-    last_seen_at = GREATEST(t.last_seen_at, EXCLUDED.last_seen_at),
-    post_count = EXCLUDED.post_count,
-    signature = EXCLUDED.signature,
-    last_page_url = EXCLUDED.last_page_url,
-    last_page_position = EXCLUDED.last_page_position,
-    last_post_native_id = EXCLUDED.last_post_native_id,
-    last_crawled_at = EXCLUDED.last_crawled_at
-"""
-
 KNOWN_THREADS = """
 SELECT native_id, url, signature, post_count, last_page_url, last_page_position,
        last_post_native_id

@@ -25,8 +25,14 @@ def bare_settings(spec: CrawlSpec, redis_url: str | None = None) -> dict[str, An
     and log level identical to the pantau run; only the components differ.
     """
     settings = scrapy_settings(Settings(database_url=None, redis_url=None), spec)
-    bare = {k: v for k, v in settings.items() if not k.startswith("PANTAU_")}
-    bare.update(ITEM_PIPELINES={}, DOWNLOADER_MIDDLEWARES={}, EXTENSIONS={})
+    # every setting that names a pantau class (DNS resolver, dupefilter, TLS factory, ...)
+    bare = {k: v for k, v in settings.items()
+            if not k.startswith("PANTAU_") and not str(v).startswith("crawler.")}
+    bare.update(ITEM_PIPELINES={}, DOWNLOADER_MIDDLEWARES={}, SPIDER_MIDDLEWARES={},
+                EXTENSIONS={},
+                # pantau's spider process installs its own log handlers; bare Scrapy logs
+                # to stderr as `scrapy crawl` does
+                LOG_INSTALL_ROOT_HANDLER=True)
     if redis_url:
         bare.update(
             SCHEDULER="scrapy_redis.scheduler.Scheduler",

@@ -122,7 +122,7 @@ def source(name: str, url: str) -> dict[str, Any]:
 def truncate(database: str) -> None:
     """Every crawl then inserts (the writer's re-write path is slower; see Writer)."""
     with psycopg.connect(database) as conn:
-        conn.execute("TRUNCATE posts, post_versions, threads")
+        conn.execute("TRUNCATE posts, post_versions, threads CASCADE")  # and what refers to them
 
 
 def stored_posts(database: str) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from crawler.extract.engines._discourse_urls import as_int
+from crawler.extract.sanitize import as_list
 from crawler.extract.urls import canonicalize_url
 from crawler.items import normalize_text
 
@@ -47,7 +48,7 @@ class CategoryMemory:
                           category.get("slug") or None, parent)
             for sub in _dicts(category.get("subcategory_list")):
                 add(sub, cid)
-            for sub_id in category.get("subcategory_ids") or []:
+            for sub_id in as_list(category.get("subcategory_ids")):
                 sid = as_int(sub_id)
                 if sid is not None and sid not in known:
                     known[sid] = (None, None, cid)  # a board by id until its name is seen

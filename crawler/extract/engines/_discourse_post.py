@@ -24,6 +24,7 @@ from parsel import Selector
 
 from crawler.extract.engines._discourse_urls import as_int
 from crawler.extract.engines.base import ParseContext
+from crawler.extract.sanitize import as_list
 from crawler.extract.text import BodyParts, extract_body
 from crawler.extract.urls import canonicalize_url
 from crawler.items import PostItem
@@ -162,7 +163,7 @@ def cooked_body(cooked: str, base: str, topic_id: str,
 
 
 def _metrics(post: dict[str, Any]) -> dict[str, int]:
-    likes = next((as_int(a.get("count")) for a in post.get("actions_summary") or []
+    likes = next((as_int(a.get("count")) for a in as_list(post.get("actions_summary"))
                   if isinstance(a, dict) and a.get("id") == LIKE), None)
     if likes is None:
         likes = as_int(post.get("like_count"))

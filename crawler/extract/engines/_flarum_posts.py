@@ -36,7 +36,8 @@ _MENTION_LINKS = f".//a[{_CLASS.format('PostMention')} or {_CLASS.format('UserMe
 
 def ref(resource: Resource, name: str) -> Any:
     """A relationship's ``data``: a reference, a list of them or None; ``...`` when absent."""
-    relationship = (resource.get("relationships") or {}).get(name)
+    relationships = resource.get("relationships") if isinstance(resource, dict) else None
+    relationship = relationships.get(name) if isinstance(relationships, dict) else None
     return relationship.get("data") if isinstance(relationship, dict) else ...
 
 
@@ -47,8 +48,9 @@ def refs(resource: Resource, name: str) -> list[Resource]:
 
 
 def attrs(resource: Resource | None) -> dict[str, Any]:
-    """A resource's ``attributes`` (empty for a bare reference)."""
-    return (resource or {}).get("attributes") or {}
+    """A resource's ``attributes`` (empty for a bare reference, or anything but an object)."""
+    values = resource.get("attributes") if isinstance(resource, dict) else None
+    return values if isinstance(values, dict) else {}
 
 
 def index_document(document: dict[str, Any]) -> Index:

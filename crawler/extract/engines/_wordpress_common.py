@@ -73,7 +73,7 @@ def _foreign(url: str | None, base_url: str, host: str | None) -> bool:
 
 def body_of_html(fragment: str, base_url: str) -> BodyParts:
     """Like :func:`body_of` for rendered HTML (the REST API's ``content.rendered``)."""
-    if not fragment.strip():
+    if not isinstance(fragment, str) or not fragment.strip():
         return BodyParts(own_text="")
     body = Selector(text=f"<html><body><div>{fragment}</div></body></html>").xpath("//body")
     return body_of(body[0], base_url) if body else BodyParts(own_text="")
@@ -81,7 +81,7 @@ def body_of_html(fragment: str, base_url: str) -> BodyParts:
 
 def text_of_html(fragment: str | None) -> str:
     """The text of a small piece of HTML (a rendered title, a term name with ``&amp;``)."""
-    if not fragment:
+    if not isinstance(fragment, str) or not fragment:  # hostile JSON: any type may come
         return ""
     if "<" not in fragment:
         return normalize_text(unescape(fragment))

@@ -22,6 +22,7 @@ from crawler.extract.engines._wordpress_urls import (
     thread_url,
 )
 from crawler.extract.engines.base import Page, PageResult, ParseContext, ThreadInfo, ThreadLink
+from crawler.extract.sanitize import as_list
 from crawler.extract.urls import canonicalize_url, query_param
 from crawler.items import PostItem, UnparsablePage
 
@@ -32,6 +33,12 @@ def is_post(data: Any) -> bool:
     """A REST post object: ``"guid": {"rendered": ...}`` with a rendered title."""
     return (isinstance(data, dict) and isinstance(data.get("guid"), dict)
             and "rendered" in data["guid"] and isinstance(data.get("title"), dict))
+
+
+def _embedded_of(post: Json) -> Json:
+    """The post's ``_embedded`` object; empty when absent or not an object (hostile JSON)."""
+    found = post.get("_embedded")
+    return found if isinstance(found, dict) else {}
 
 
 def is_comment(data: Any) -> bool:
@@ -70,6 +77,8 @@ def _posts_page(page: Page, data: list[Any]) -> PageResult:
 
 
 def _post_page(page: Page, post: Json, context: ParseContext) -> PageResult:
+    if not str(post.get("id", "")).isdigit():
+        raise UnparsablePage(f"a WordPress post without a numeric id on {page.url}")
     post_id = str(post["id"])
     title = text_of_html(post["title"].get("rendered")) or None
     container = _category(post)
@@ -174,22 +183,22 @@ def _when(obj: Json, name: str, context: ParseContext) -> datetime | None:
 
 def _embedded(post: Json, rel: str) -> Json | None:
     """The first embedded object of ``rel`` (``author``), unless it is an error."""
-    found = (post.get("_embedded") or {}).get(rel) or []
-    first = found[0] if found else None
+    found = _embedded_of(post).get(rel)
+    first = found[0] if isinstance(found, list) and found else None
     return first if isinstance(first, dict) and "code" not in first else None
 
 
 def _replies(post: Json) -> list[Json]:
     """The embedded newest comments (``_embedded.replies[0]``)."""
-    found = (post.get("_embedded") or {}).get("replies") or []
-    first = found[0] if found else []
+    found = _embedded_of(post).get("replies")
+    first = found[0] if isinstance(found, list) and found else []
     return [c for c in first if isinstance(c, dict) and "id" in c] if isinstance(first,
                                                                                   list) else []
 
 
 def _category(post: Json) -> str | None:
     """The first category's name (terms come sorted by name, as the theme lists them)."""
-    for terms in (post.get("_embedded") or {}).get("wp:term") or []:
+    for terms in as_list(_embedded_of(post).get("wp:term")):
         for term in terms if isinstance(terms, list) else []:
             if isinstance(term, dict) and term.get("taxonomy") == "category":
                 return text_of_html(term.get("name")) or None

@@ -9,7 +9,6 @@ there is exactly what a crawl would take from that page.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -19,6 +18,7 @@ from zoneinfo import ZoneInfo
 from parsel import Selector
 from w3lib.encoding import html_to_unicode
 
+from crawler.extract.sanitize import clean_tree, load_json, parseable
 from crawler.items import PostItem
 
 # What a page is: "index" (boards), "board" (a thread list), "thread" (posts), "other".
@@ -64,8 +64,10 @@ class Page:
 
     @cached_property
     def selector(self) -> Selector:
-        """The page as HTML (parsel)."""
-        return Selector(text=self.text or "<html></html>", type="html")
+        """The page as HTML (parsel): without control characters and lone surrogates, link
+        attributes urllib cannot split defanged (``crawler.extract.sanitize``)."""
+        text = parseable(self.text) or "<html></html>"
+        return clean_tree(Selector(text=text, type="html"), text)
 
     @cached_property
     def data(self) -> Any:
@@ -73,9 +75,9 @@ class Page:
         text = self.text.lstrip()
         if not text.startswith(("{", "[")):
             return None
-        try:
-            return json.loads(text)
-        except ValueError:
+        try:  # "\ud800" escapes decode to lone surrogates, which lxml cannot take
+            return load_json(text)
+        except (ValueError, RecursionError):
             return None
 
     @property

@@ -43,6 +43,7 @@ from crawler.extract.engines.base import (
     ThreadInfo,
     ThreadLink,
 )
+from crawler.extract.sanitize import as_list
 from crawler.extract.urls import canonicalize_url
 from crawler.items import UnparsablePage, normalize_text
 
@@ -50,7 +51,10 @@ __all__ = ["ENGINE", "Discourse", "site_root", "topic_url"]
 
 
 def _title(data: dict[str, Any]) -> str | None:
-    return normalize_text(data.get("title") or unescape(data.get("fancy_title") or "")) or None
+    title, fancy = data.get("title"), data.get("fancy_title")
+    if isinstance(title, str) and title:
+        return normalize_text(title) or None
+    return normalize_text(unescape(fancy)) or None if isinstance(fancy, str) else None
 
 
 def _signature(topic: dict[str, Any]) -> str | None:
@@ -142,7 +146,7 @@ class Discourse(Engine):
 
     def _board(self, url: str, root: str, topic_list: dict[str, Any]) -> PageResult:
         threads = []
-        for topic in topic_list.get("topics") or []:
+        for topic in as_list(topic_list.get("topics")):
             if not isinstance(topic, dict) or as_int(topic.get("id")) is None \
                     or topic.get("archetype") == "private_message":
                 continue
@@ -190,8 +194,8 @@ class Discourse(Engine):
     def _topic(self, url: str, root: str, data: dict[str, Any],
                context: ParseContext) -> PageResult:
         block = data["post_stream"]
-        posts = [p for p in block.get("posts") or [] if isinstance(p, dict) and "id" in p]
-        stream = [n for i in block.get("stream") or [] if (n := as_int(i)) is not None]
+        posts = [p for p in as_list(block.get("posts")) if isinstance(p, dict) and "id" in p]
+        stream = [n for i in as_list(block.get("stream")) if (n := as_int(i)) is not None]
         topic_id = str(data.get("id") or (posts[0].get("topic_id") if posts else "")
                        or topic_path(url)[0] or "")
         if not posts or not topic_id:

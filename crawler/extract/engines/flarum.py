@@ -16,14 +16,6 @@ import re
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from crawler.extract.engines.base import (
-    Engine,
-    Page,
-    PageResult,
-    ParseContext,
-    ThreadInfo,
-    ThreadLink,
-)
 from crawler.extract.engines._flarum_posts import (
     Index,
     Resource,
@@ -33,6 +25,15 @@ from crawler.extract.engines._flarum_posts import (
     ref,
     refs,
 )
+from crawler.extract.engines.base import (
+    Engine,
+    Page,
+    PageResult,
+    ParseContext,
+    ThreadInfo,
+    ThreadLink,
+)
+from crawler.extract.sanitize import as_list
 from crawler.extract.urls import canonicalize_url
 from crawler.items import PostItem, UnparsablePage, normalize_text
 
@@ -162,7 +163,7 @@ class Flarum(Engine):
             if primary.get("type") == "forums":
                 return PageResult(kind="index", boards=[api_url(base, "tags")])
             return PageResult(kind="other")
-        items = [r for r in primary or [] if isinstance(r, dict)]
+        items = [r for r in as_list(primary) if isinstance(r, dict)]
         kind = str(items[0].get("type")) if items else urlsplit(page.url).path.rsplit("/")[-1]
         if kind == "tags":
             return self._tags(base, items)
@@ -270,7 +271,8 @@ def _discussion_of(post: Resource) -> str | None:
 
 
 def _next_link(document: dict[str, Any]) -> str | None:
-    href = (document.get("links") or {}).get("next")
+    links = document.get("links")
+    href = links.get("next") if isinstance(links, dict) else None
     return canonicalize_url(href) if isinstance(href, str) and href else None
 
 

@@ -139,16 +139,22 @@ def _next_page(url: str, sel: Selector) -> str | None:
         return canonicalize_url(urljoin(url, href))
     # Older styles: no rel=next; take the nearest later page of the same list.
     key = "t" if _script(current) == "viewtopic.php" else "f"
-    start = int(query_param(current, "start") or 0)
+    start = _start(current)
     later: list[tuple[int, str]] = []
     for link in sel.css(".pagination a::attr(href)").getall():
         candidate = canonicalize_url(urljoin(url, link))
         same = _script(candidate) == _script(current) and (
             query_param(candidate, key) in (None, query_param(current, key)))
-        page_start = int(query_param(candidate, "start") or 0)
+        page_start = _start(candidate)
         if same and page_start > start:
             later.append((page_start, candidate))
     return min(later)[1] if later else None
+
+
+def _start(url: str) -> int:
+    """The ``start`` offset of a list or topic URL (0 when absent or not a number)."""
+    value = query_param(url, "start") or ""
+    return int(value) if value.isdigit() else 0
 
 
 def _author(node: Selector, url: str) -> tuple[str | None, str | None, str | None]:

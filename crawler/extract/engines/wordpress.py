@@ -35,6 +35,7 @@ from crawler.extract.engines._wordpress_urls import (
     uses_rest_route,
 )
 from crawler.extract.engines.base import Engine, KnownThread, Page, PageResult, ParseContext
+from crawler.extract.sanitize import as_list
 
 # What a site answers for an API route when its REST API is switched off or hidden.
 REST_OFF = frozenset({401, 403, 404, 410})
@@ -55,7 +56,7 @@ def _detect_json(data: Any) -> str | None:
     if is_comment(first) and "author_avatar_urls" in first:
         return "REST API comment JSON (author_name, author_avatar_urls)"
     if isinstance(data, dict):
-        if "wp/v2" in (data.get("namespaces") or []):
+        if "wp/v2" in as_list(data.get("namespaces")):
             return 'REST API index (namespace "wp/v2")'
         if str(data.get("code", "")).startswith("rest_"):
             return f'REST API error "{data["code"]}"'
