@@ -83,8 +83,8 @@ def test_a_soft_time_limit_leaves_no_chromium(browser_worker: Path, client: Cele
                                               database: str, site: RenderedForumServer) -> None:
     run_id = new_run(database, "js-soft")
     result = client.send_task("pantau.crawl_source", args=[slow_source(site, "js-soft"), run_id],
-                              queue="browser.62", soft_time_limit=15, time_limit=60)
-    assert wait_for_chromium(browser_worker, timeout=15)  # started, and busy
+                              queue="browser.62", soft_time_limit=20, time_limit=60)
+    assert wait_for_chromium(browser_worker, timeout=20)  # started, and busy
     result.get(timeout=60, propagate=False)
     assert wait_for_no_chromium(browser_worker, timeout=5) == []
     row = run_row(database, run_id)
