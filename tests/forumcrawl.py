@@ -9,8 +9,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
+
+from crawler.extract.engines import KnownThread
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -71,3 +74,17 @@ def of_type(rows: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
 def stats(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The crawl statistics row."""
     return of_type(rows, "stats")[-1]
+
+
+def known_threads(rows: Any) -> list[dict[str, Any]]:
+    """What a crawl's ThreadItems leave for the next crawl (``known_threads`` of a spider), as
+    crawler.storage would load it: the KnownThread fields of each."""
+    keys = [f.name for f in fields(KnownThread)]
+    return [{k: row[k] for k in keys} for row in rows if row.get("_type") == "ThreadItem"]
+
+
+def real_entries(real_fixtures: Path, engine: str) -> list[tuple[str, dict[str, Any]]]:
+    """The truth.json entries of the real saved pages whose engine starts with ``engine``."""
+    truth = json.loads((real_fixtures / "truth.json").read_text("utf-8"))
+    return [(name, entry) for name, entry in sorted(truth.items())
+            if str(entry.get("engine", "")).startswith(engine)]

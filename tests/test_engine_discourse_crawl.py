@@ -9,13 +9,11 @@ from typing import Any
 import pytest
 
 from crawler.demosite import build_forum
-from tests.forumcrawl import crawl_items, of_type, stats
+from tests.forumcrawl import crawl_items, known_threads, of_type, stats
 from tests.sites.discourse import DiscourseServer, truth
 from tests.sites.discourse_model import updated_at
 
 LONG = 46  # the 80-post thread
-KNOWN_KEYS = ("native_id", "url", "signature", "post_count", "last_page_url",
-              "last_page_position", "last_post_native_id")
 
 
 def post_rows(rows: list[dict[str, Any]]) -> set[tuple[Any, ...]]:
@@ -70,7 +68,7 @@ def test_crawls_match_the_site_full_after_changes_and_incremental(tmp_path: Path
                            if r["native_id"] == str(shrunk.thread_id))
         assert shrunk_item["post_native_ids"] == [str(p.post_id) for p in shrunk.posts]
 
-        known = [{k: r[k] for k in KNOWN_KEYS} for r in of_type(rows, "ThreadItem")]
+        known = known_threads(rows)
         with server.lock:
             newest = forum.add_post(LONG, "Kabar terbaru hari ini :)", author_name="lestari",
                                     author_id=next(u.user_id for u in forum.users

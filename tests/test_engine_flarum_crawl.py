@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.forumcrawl import crawl_items, of_type
+from tests.forumcrawl import crawl_items, known_threads, of_type
 from tests.sites.flarum import FlarumServer, build_flarum_forum, truth
 
 
@@ -44,9 +44,7 @@ def test_full_crawl_then_incremental_crawl_match_truth(tmp_path: Path) -> None:
                                    author_name="warga palangka", author_id=None,
                                    quote_post_id=long.posts[-2].post_id)
         server.request_log.clear()
-        fields = ("native_id", "url", "signature", "post_count", "last_page_url",
-                  "last_page_position", "last_post_native_id")
-        known = [{k: t[k] for k in fields} for t in threads]
+        known = known_threads(threads)
         second = crawl_items("flarum", server.url, tmp_path, known_threads=known)
         got = item_rows(second)
         assert str(added.post_id) in {row[0] for row in got}

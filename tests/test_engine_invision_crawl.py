@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ import pytest
 from crawler.demosite import build_forum
 from crawler.extract.engines import Page, ParseContext
 from crawler.extract.engines.invision import ENGINE
-from tests.forumcrawl import crawl_items, of_type
+from tests.forumcrawl import crawl_items, known_threads, of_type, real_entries
 from tests.sites.invision import InvisionServer, edited, truth
 from tests.sites.invision_lists import pages
 
@@ -50,11 +49,7 @@ def test_full_crawl_then_changes_then_an_incremental_crawl(tmp_path: Path) -> No
         forum.delete_post(long_thread.posts[2].post_id)
         forum.add_post(long_thread.thread_id, "Balasan paling baru", author_name="warga sampit",
                        quote_post_id=long_thread.posts[0].post_id)
-        known = [{"native_id": r["native_id"], "url": r["url"], "signature": r["signature"],
-                  "post_count": r["post_count"], "last_page_url": r["last_page_url"],
-                  "last_page_position": r["last_page_position"],
-                  "last_post_native_id": r["last_post_native_id"]}
-                 for r in threads.values()]
+        known = known_threads(threads.values())
         server.request_log.clear()
         rows = crawl_items("invision", f"{server.url}forums/", tmp_path, known_threads=known)
         new = of_type(rows, "PostItem")
@@ -103,12 +98,10 @@ def _instant(text: str) -> datetime:
 
 def test_real_invision_pages(real_fixtures: Path) -> None:
     """Every saved Invision Community page in ../shared/fixtures/real parses to its truth."""
-    entries = {name: entry for name, entry in json.loads(
-        (real_fixtures / "truth.json").read_text("utf-8")).items()
-        if entry.get("engine") == "invision"}
+    entries = real_entries(real_fixtures, "invision")
     if not entries:
         pytest.skip("no real Invision Community pages in the fixtures")
-    for name, entry in entries.items():
+    for name, entry in entries:
         page = Page.from_bytes(entry["thread_url"], (real_fixtures / name).read_bytes())
         assert ENGINE.detect(page)
         result = ENGINE.parse(page, ParseContext())

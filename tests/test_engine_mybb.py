@@ -3,7 +3,6 @@ fixture's truth, and real MyBB pages where ../shared/fixtures/real has any."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,7 +24,7 @@ from crawler.extract.engines import (
 from crawler.extract.engines._mybb_post import route
 from crawler.extract.engines.mybb import ENGINE
 from crawler.items import UnparsablePage
-from tests.forumcrawl import crawl_items, of_type
+from tests.forumcrawl import crawl_items, known_threads, of_type, real_entries
 from tests.sites.mybb import DELETED_MEMBER, MybbPages, MybbServer, site_forum, truth
 from tests.sites.mybb_markup import POSTS_PER_PAGE
 
@@ -253,12 +252,6 @@ def _rows(items: list[dict[str, Any]]) -> set[tuple[Any, ...]]:
              tuple(r["quoted_native_ids"])) for r in of_type(items, "PostItem")}
 
 
-def known_threads(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    keys = ("native_id", "url", "signature", "post_count", "last_page_url",
-            "last_page_position", "last_post_native_id")
-    return [{k: t[k] for k in keys} for t in of_type(items, "ThreadItem")]
-
-
 def test_full_crawl_equals_the_fixture_truth_then_an_incremental_crawl(
         forum: Forum, tmp_path: Path) -> None:
     with MybbServer(forum, prefix="/forum/") as server:
@@ -293,12 +286,10 @@ def test_full_crawl_equals_the_fixture_truth_then_an_incremental_crawl(
 
 def test_real_mybb_pages(real_fixtures: Path) -> None:
     """Every MyBB page in ../shared/fixtures/real/truth.json: ids, authors, shown times."""
-    entries = {name: entry for name, entry in json.loads(
-        (real_fixtures / "truth.json").read_text("utf-8")).items()
-        if entry.get("engine") == "mybb"}
+    entries = real_entries(real_fixtures, "mybb")
     if not entries:
         pytest.skip("no real MyBB pages in ../shared/fixtures/real")
-    for name, entry in entries.items():
+    for name, entry in entries:
         html = (real_fixtures / name).read_bytes()
         result = ENGINE.parse(Page.from_bytes(entry["thread_url"], html),
                               ParseContext(timezone="UTC", now=datetime.now(ZoneInfo("UTC"))))

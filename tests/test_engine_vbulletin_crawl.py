@@ -3,7 +3,6 @@ and the real vBulletin pages among the shared fixtures (when there are any)."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ import pytest
 
 from crawler.demosite import Forum
 from crawler.extract.engines import Page, ParseContext, engine_named
-from tests.forumcrawl import crawl_items, of_type
+from tests.forumcrawl import crawl_items, known_threads, of_type, real_entries
 from tests.sites.vbulletin4 import Vbulletin4Server
 from tests.sites.vbulletin4 import truth as vb4_truth
 from tests.sites.vbulletin5 import Vbulletin5Server
@@ -51,9 +50,7 @@ def _incremental(forum: Forum, server: Vbulletin4Server, threads: list[dict[str,
                  tmp_path: Path) -> None:
     """A second crawl that knows the first: only the thread with a new reply is fetched,
     from its last known page, and the reply gets the next position."""
-    known = [{key: t[key] for key in ("native_id", "url", "signature", "post_count",
-                                      "last_page_url", "last_page_position",
-                                      "last_post_native_id")} for t in threads]
+    known = known_threads(threads)
     thread = max((t for t in forum.threads.values() if t.forum_id == 4),
                  key=lambda t: len(t.posts))
     with server.lock:
@@ -82,17 +79,11 @@ def test_vbulletin5_crawl_with_the_version_detecting_engine(tmp_path: Path) -> N
     assert _edits(rows) == {r.native_id: r.edited_at for r in forum.truth() if r.edited_at}
 
 
-def _real_vbulletin_pages(root: Path) -> list[tuple[str, dict[str, Any]]]:
-    truth = json.loads((root / "truth.json").read_text("utf-8"))
-    return [(name, entry) for name, entry in sorted(truth.items())
-            if str(entry.get("engine", "")).startswith("vbulletin")]
-
-
 def test_real_vbulletin_pages(real_fixtures: Path) -> None:
     """Every real vBulletin page in ../shared/fixtures/real parses to its truth.json entry:
     detected, the same post ids in order, the same authors, and the same times where the
     truth states them exactly."""
-    pages = _real_vbulletin_pages(real_fixtures)
+    pages = real_entries(real_fixtures, "vbulletin")
     if not pages:
         pytest.skip("no vBulletin pages among the real fixtures")
     engine = engine_named("vbulletin")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from crawler.demosite import build_forum
-from tests.forumcrawl import crawl_items, of_type, stats
+from tests.forumcrawl import crawl_items, known_threads, of_type, stats
 from tests.sites.wordpress import WordPressServer, truth
 
 Rows = list[dict[str, Any]]
@@ -84,10 +84,7 @@ def test_without_rest_api_the_theme_gives_the_same_posts(
 def test_incremental_crawl_fetches_only_changed_threads(
         rest_site: WordPressServer, rest_crawl: tuple[Rows, set[Any]], tmp_path: Path) -> None:
     rows, _ = rest_crawl
-    known = [{key: t[key] for key in ("native_id", "url", "signature", "post_count",
-                                      "last_page_url", "last_page_position",
-                                      "last_post_native_id")}
-             for t in of_type(rows, "ThreadItem")]
+    known = known_threads(rows)
     forum = rest_site.forum
     with rest_site.lock:
         commented, edited = [t for t in forum.threads.values() if len(t.posts) > 5][:2]

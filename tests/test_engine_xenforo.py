@@ -17,7 +17,7 @@ from crawler.demosite.model import WIB, Forum, Post, TruthPost
 from crawler.extract.engines import Page, ParseContext, detect_engine, engine_named, engine_names
 from crawler.extract.engines.xenforo import ENGINE
 from crawler.items import PostItem, UnparsablePage
-from tests.forumcrawl import crawl_items, of_type
+from tests.forumcrawl import crawl_items, known_threads, of_type
 from tests.sites.xenforo import XenForoServer, expected_posts, truth
 from tests.sites.xenforo_frame import ATTACHMENT_EVERY
 from tests.sites.xenforo_markup import route
@@ -243,12 +243,6 @@ def item_rows(rows: list[dict[str, Any]]) -> set[tuple[Any, ...]]:
              r["position"], r["author_name"], r["author_id"],
              datetime.fromisoformat(r["published_at"]), r["body_text"],
              tuple(r["quoted_native_ids"])) for r in of_type(rows, "PostItem")}
-
-
-def known_threads(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    keys = ("native_id", "url", "signature", "post_count", "last_page_url",
-            "last_page_position", "last_post_native_id")
-    return [{k: r[k] for k in keys} for r in of_type(rows, "ThreadItem")]
 
 
 @pytest.mark.slow

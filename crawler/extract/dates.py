@@ -36,6 +36,18 @@ def _language_codes(languages: list[str] | tuple[str, ...] | str | None) -> list
     return codes
 
 
+def parse_iso(value: Any, zone: ZoneInfo) -> datetime | None:
+    """An ISO 8601 stamp (``...Z``, ``...+07:00``, or none: the site's own time) in ``zone``;
+    None when unset or not a stamp. For API timestamps and ``datetime`` attributes."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.astimezone(zone) if parsed.tzinfo else parsed.replace(tzinfo=zone)
+
+
 def clean_date_text(text: str) -> str:
     """Whitespace collapsed, an "author »" prefix and stray punctuation removed."""
     text = _SPACES.sub(" ", text.replace("\xa0", " ")).strip()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urljoin
 from zoneinfo import ZoneInfo
@@ -22,6 +21,7 @@ from zoneinfo import ZoneInfo
 from lxml import etree
 from parsel import Selector
 
+from crawler.extract.dates import parse_iso
 from crawler.extract.engines._discourse_urls import as_int
 from crawler.extract.engines.base import ParseContext
 from crawler.extract.sanitize import as_list
@@ -44,17 +44,6 @@ class TopicInfo:
     slug: str | None
     title: str | None
     container: str | None
-
-
-def when(value: Any, zone: ZoneInfo) -> datetime | None:
-    """An API timestamp (ISO 8601: ``...Z`` or ``...-05:00``) in the site's zone."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.astimezone(zone) if parsed.tzinfo else parsed.replace(tzinfo=zone)
 
 
 def number_map(posts: list[dict[str, Any]], stream: list[int]) -> dict[int, str]:
@@ -202,13 +191,13 @@ def post_item(post: dict[str, Any], topic: TopicInfo, numbers: dict[int, str],
     reply_to = as_int(post.get("reply_to_post_number"))
     edited = None
     if (as_int(post.get("version")) or 1) > 1:
-        edited = when(post.get("last_wiki_edit") if post.get("wiki") else None, zone) \
-            or when(post.get("updated_at"), zone)
+        edited = parse_iso(post.get("last_wiki_edit") if post.get("wiki") else None, zone) \
+            or parse_iso(post.get("updated_at"), zone)
     return PostItem(
         native_id=str(post["id"]), url=url, body_text=body.own_text,
         thread_native_id=topic.topic_id, thread_title=topic.title, container=topic.container,
         position=number, author_name=author_name, author_id=author_id, author_url=author_url,
-        published_at=when(post.get("created_at"), zone), published_via="api",
+        published_at=parse_iso(post.get("created_at"), zone), published_via="api",
         edited_at=edited, title=topic.title if number == 1 else None,
         parent_native_id=numbers.get(reply_to) if reply_to is not None else None,
         reply_to_position=reply_to, quoted_native_ids=cited, quoted_text=body.quoted_texts,

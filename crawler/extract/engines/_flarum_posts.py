@@ -10,7 +10,6 @@ a mention of the quoted post (what Flarum's "Quote" button writes: ``> @"name"#p
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
@@ -18,6 +17,7 @@ from zoneinfo import ZoneInfo
 from lxml import etree
 from parsel import Selector
 
+from crawler.extract.dates import parse_iso
 from crawler.extract.engines.base import ParseContext
 from crawler.extract.text import BLOCK_TAGS, extract_body
 from crawler.extract.urls import canonicalize_url
@@ -61,17 +61,6 @@ def index_document(document: dict[str, Any]) -> Index:
                  *(included if isinstance(included, list) else [])]
     return {(str(r.get("type")), str(r.get("id"))): r for r in resources
             if isinstance(r, dict) and "attributes" in r}
-
-
-def _when(value: Any, zone: ZoneInfo) -> datetime | None:
-    """An API timestamp (RFC 3339, UTC) in the site's zone."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.astimezone(zone) if parsed.tzinfo else parsed.replace(tzinfo=zone)
 
 
 def _author(base: str, post: Resource,
@@ -166,9 +155,9 @@ def post_item(base: str, post: Resource, index: Index, context: ParseContext,
         body_text=body.own_text,
         thread_native_id=thread_id,
         author_name=author_name, author_id=author_id, author_url=author_url,
-        published_at=_when(values.get("createdAt"), zone),
+        published_at=parse_iso(values.get("createdAt"), zone),
         published_via="api",
-        edited_at=_when(values.get("editedAt"), zone),
+        edited_at=parse_iso(values.get("editedAt"), zone),
         title=title or None,
         parent_native_id=mentions[0] if mentions else None,
         quoted_native_ids=body.quoted_ids,

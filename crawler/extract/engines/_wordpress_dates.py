@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from parsel import Selector
 
-from crawler.extract.dates import parse_forum_date
+from crawler.extract.dates import parse_forum_date, parse_iso
 from crawler.extract.engines.base import ParseContext
 
 PUBLISHED = ("time.entry-date, time.published, .wp-block-post-date time, .posted-on time, "
@@ -25,16 +25,7 @@ UPDATED = "time.updated, .wp-block-post-date.modified time"
 
 def parse_stamp(value: str | None, context: ParseContext) -> datetime | None:
     """An ISO 8601 ``datetime`` attribute in the site's zone (a time without offset is one)."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    zone = ZoneInfo(context.timezone)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=zone)
-    return parsed.astimezone(zone)
+    return parse_iso(value, ZoneInfo(context.timezone))
 
 
 def shown_date(node: Selector | None, sel: Selector, context: ParseContext) -> datetime | None:
