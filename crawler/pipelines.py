@@ -124,8 +124,10 @@ class StoragePipeline:
 
     A thin adapter over :class:`crawler.writebehind.WriteBehind`: posts are buffered and
     written in batches by one dedicated thread, each complete thread's record (deletions,
-    resume point) after its posts. Counts of new, edited and unchanged posts go into the
-    crawl's stats; a batch that fails is recorded as a storage error, not retried here.
+    resume point) after its posts. With PANTAU_WRITER_PROCESS that thread hands the jobs to
+    a process forked beside the spider, which enriches them too (crawler.writer_process).
+    Counts of new, edited and unchanged posts go into the crawl's stats; a batch that fails
+    is recorded as a storage error, not retried here.
     """
 
     def __init__(self, database_url: str, spec: CrawlSpec, batch_size: int,

@@ -4,7 +4,7 @@ A spider started with ``python -m crawler.runner.child`` spends 1.5-2 CPU-second
 Scrapy and pantau and loading the enrichment data before its first request - more than the
 rest of a small crawl. With ``PANTAU_WARM_SPIDERS`` (the default) the process that runs
 crawls (a Celery pool process, ``pantau crawl``) starts, at its first crawl, a *zygote*:
-``python -m crawler.runner.zygote``, which imports :mod:`crawler.runner.warm` and then forks
+``python -m crawler.runner.zygote_server``, which imports :mod:`crawler.runner.warm` and then forks
 one child per crawl. The child becomes what the exec start would have been: a new session,
 the same environment, its progress pipe, log stream and stderr passed as file descriptors;
 Twisted's reactor is installed in the child, never in the zygote.
@@ -89,7 +89,7 @@ class Zygote:
     def start(self) -> None:
         ours, theirs = socket.socketpair()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "crawler.runner.zygote", str(theirs.fileno())],
+            [sys.executable, "-m", "crawler.runner.zygote_server", str(theirs.fileno())],
             pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
         theirs.close()
         self.sock = ours
@@ -150,14 +150,3 @@ def _read_exactly(sock: socket.socket, size: int) -> bytes:
     while len(data) < size and (chunk := sock.recv(size - len(data))):
         data += chunk
     return data
-
-
-def main(argv: list[str]) -> int:
-    """The zygote: preload, then fork a spider for every request until the socket ends."""
-    from crawler.runner import zygote_server  # the server side, kept apart
-
-    return zygote_server.serve(socket.socket(fileno=int(argv[1])))
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv))

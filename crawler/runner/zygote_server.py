@@ -116,3 +116,12 @@ def _become_spider(request: dict[str, Any], fds: list[int], unused: list[int]) -
             with contextlib.suppress(Exception):  # exiting anyway
                 stream.flush()
         os._exit(code)
+
+
+def main(argv: list[str]) -> int:
+    """``python -m crawler.runner.zygote_server FD``: serve the socket ``FD``."""
+    return serve(socket.socket(fileno=int(argv[1])))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -4,6 +4,7 @@ Run all:  .venv/bin/pytest -m benchmark tests/benchmarks/test_crawl_benchmark.py
 One:      ... -k one_worker | -k two_workers | -k rss
 Sizes:    PANTAU_BENCH_CRAWL_SCALE (forum scale of the speed runs, default 2: 386 pages),
           PANTAU_BENCH_CRAWL_ROUNDS (default 3), PANTAU_BENCH_TWO_ROUNDS (default 1),
+          PANTAU_BENCH_SHARD_THREADS (threads per shard of the sharded runs, default 22),
           PANTAU_BENCH_CONCURRENCY (requests in flight per crawl, default 8),
           PANTAU_BENCH_RSS_SCALE (default 30: ~5,300 pages; 115: ~20,300 pages),
           PANTAU_BENCH_RSS_WARMUP (pages crawled before the RSS baseline, default 2000).
@@ -50,6 +51,7 @@ from tests.workers import FAST_ENV, client_for, running_worker, worker_env
 SCALE = int(os.environ.get("PANTAU_BENCH_CRAWL_SCALE", "2"))
 ROUNDS = int(os.environ.get("PANTAU_BENCH_CRAWL_ROUNDS", "3"))
 TWO_ROUNDS = int(os.environ.get("PANTAU_BENCH_TWO_ROUNDS", "1"))
+SHARD_THREADS = int(os.environ.get("PANTAU_BENCH_SHARD_THREADS", "22"))
 CONCURRENCY = int(os.environ.get("PANTAU_BENCH_CONCURRENCY", "8"))
 RSS_SCALE = int(os.environ.get("PANTAU_BENCH_RSS_SCALE", "30"))
 RSS_WARMUP = int(os.environ.get("PANTAU_BENCH_RSS_WARMUP", "2000"))
@@ -59,6 +61,10 @@ CRAWL_TIMEOUT = 3400
 LONG_LIMITS = {"PANTAU_TASK_SOFT_TIME_LIMIT": "3300", "PANTAU_TASK_TIME_LIMIT": "3400",
                "PANTAU_VISIBILITY_TIMEOUT": "3500"}
 HAS_SCRAPY_REDIS = importlib.util.find_spec("scrapy_redis") is not None
+# pantau with its opt-in speed-ups: enrich and write in a process beside the spider, spiders
+# forked from a warm server (docs/operations.md, PANTAU_WRITER_PROCESS, PANTAU_WARM_SPIDERS)
+FAST = {"PANTAU_WRITER_PROCESS": "true", "PANTAU_WARM_SPIDERS": "true"}
+PANTAU_KINDS = {"pantau": {}, "pantau-fast": FAST}
 
 # slow and integration too: a run selected with `-m "not slow"` replaces the default
 # `-m "not benchmark"` and would otherwise pick these up.
@@ -113,10 +119,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         yield served
 
 
-def source(name: str, url: str) -> dict[str, Any]:
+def source(name: str, url: str, threads_per_shard: int | None = None) -> dict[str, Any]:
     return {"name": name, "kind": "forum", "engine": "phpbb", "url": url, "region": "62",
             "timezone": "Asia/Jakarta", "authors": "keep",
-            "politeness": {"download_delay": 0, "concurrent_requests": CONCURRENCY}}
+            "politeness": {"download_delay": 0, "concurrent_requests": CONCURRENCY},
+            **({"threads_per_shard": threads_per_shard} if threads_per_shard else {})}
 
 
 def truncate(database: str) -> None:
@@ -146,27 +153,47 @@ def cpu_groups(site: Site, database: str, crawler: Callable[[], float]) -> dict[
 
 @contextlib.contextmanager
 def workers(n: int, concurrency: int, database: str, redis_url: str, client: Celery,
-            work: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
-    """``n`` real ``pantau worker`` processes (test politeness override), all answering pings."""
+            work: Path, extra_env: dict[str, str] | None = None,
+            queue: str | None = None) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """``n`` real ``pantau worker`` processes (test politeness override), all answering pings.
+
+    ``extra_env`` adds settings; ``queue`` is a queue only these workers serve.
+    """
     with contextlib.ExitStack() as stack:
         procs = []
         for i in range(n):
             state = work / f"worker{i}"
             state.mkdir(parents=True, exist_ok=True)
-            env = worker_env(database, redis_url, state, **LONG_LIMITS)
+            env = worker_env(database, redis_url, state, **LONG_LIMITS, **(extra_env or {}))
             procs.append(stack.enter_context(running_worker(
-                env, state / "worker.log", client, "--concurrency", str(concurrency))))
+                env, state / "worker.log", client, "--concurrency", str(concurrency),
+                *(["--queue", queue] if queue else []))))
         deadline = time.monotonic() + 60
-        while len(client.control.ping(timeout=1) or []) < n:
+        while len(client.control.ping(timeout=1) or []) < len(procs):
             assert time.monotonic() < deadline, "not every worker answers"
         yield procs
 
 
-def crawl_through_celery(client: Celery, sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def crawl_through_celery(client: Celery, sources: list[dict[str, Any]],
+                         queue: str = "crawl.62") -> list[dict[str, Any]]:
     """Send one crawl task per source at once; wait for all; their summaries."""
-    results = [client.send_task("pantau.crawl_source", args=[s], queue="crawl.62")
+    results = [client.send_task("pantau.crawl_source", args=[s], queue=queue)
                for s in sources]
     return [r.get(timeout=CRAWL_TIMEOUT) for r in results]
+
+
+def finished_run(database: str, run_id: int) -> dict[str, Any]:
+    """The crawl_runs row of ``run_id`` once it is finished (a sharded run ends with its
+    last shard, after crawl_source has returned)."""
+    deadline = time.monotonic() + CRAWL_TIMEOUT
+    with psycopg.connect(database, autocommit=True) as conn:  # one connection: polling is cheap
+        while time.monotonic() < deadline:
+            row = conn.execute("SELECT status, pages, posts_new, shards FROM crawl_runs"
+                               " WHERE id = %s", [run_id]).fetchone()
+            if row is not None and row[0] not in ("queued", "running"):
+                return dict(zip(("status", "pages", "posts_new", "shards"), row, strict=True))
+            time.sleep(0.1)
+    raise AssertionError(f"run {run_id} did not finish")
 
 
 def bare_crawl(url: str, name: str, redis_url: str | None = None) -> dict[str, Any]:
@@ -192,17 +219,24 @@ def cpu_text(run: Run) -> str:
 def test_one_worker_vs_bare_scrapy(site: Site, database: str, redis_url: str, client: Celery,
                                    tmp_path: Path) -> None:
     url = site.urls[0]
-    kinds = ["pantau", "bare", *(["scrapy-redis"] if HAS_SCRAPY_REDIS else [])]
+    kinds = [*PANTAU_KINDS, "bare", *(["scrapy-redis"] if HAS_SCRAPY_REDIS else [])]
     runs: dict[str, list[Run]] = {k: [] for k in kinds}
     crawled: set[int] = set()
-    with workers(1, 1, database, redis_url, client, tmp_path) as (worker,):
+    with contextlib.ExitStack() as stack:
+        # one worker per pantau kind, each with a queue of its own
+        pantau = {kind: stack.enter_context(workers(
+            1, 1, database, redis_url, client, tmp_path / kind, extra_env=env,
+            queue=f"bench.{kind}"))[0] for kind, env in PANTAU_KINDS.items()}
         for round_no in range(ROUNDS):
             for kind in kinds[round_no % len(kinds):] + kinds[:round_no % len(kinds)]:
-                if kind == "pantau":
+                if kind in pantau:
                     truncate(database)
-                    groups = cpu_groups(site, database, lambda: tree_cpu([worker.pid]))
+                    worker = pantau[kind]
+                    groups = cpu_groups(site, database,
+                                        lambda worker=worker: tree_cpu([worker.pid]))
                     with CpuMeter(groups) as meter:
-                        (summary,) = crawl_through_celery(client, [source(f"b{round_no}", url)])
+                        (summary,) = crawl_through_celery(
+                            client, [source(f"b{round_no}-{kind}", url)], f"bench.{kind}")
                     assert summary["status"] == "succeeded", summary
                     assert summary["posts_new"] == site.posts == stored_posts(database)
                     pages = summary["pages"]
@@ -231,6 +265,8 @@ def test_one_worker_vs_bare_scrapy(site: Site, database: str, redis_url: str, cl
         print(f"  {kind:<12} {rate[kind]:7.1f} pages/s  ratio to bare {ratio:.2f}"
               f"  crawler CPU {per_page:.2f} ms/page, postgres CPU {cpu['postgres']:.1f}s, "
               f"site CPU {cpu['site']:.1f}s")  # fmt: skip
+    print("  (pantau-fast: " + ", ".join(f"{k}={v}" for k, v in FAST.items()) + "; its first "
+          "crawl also starts the warm server)")
     if not HAS_SCRAPY_REDIS:
         print("  scrapy-redis is not installed: no scrapy-redis run")
 
@@ -238,6 +274,8 @@ def test_one_worker_vs_bare_scrapy(site: Site, database: str, redis_url: str, cl
 # -- 2. two workers against one ------------------------------------------------------------------
 
 
+# PANTAU_BENCH_FAST=1: the workers of the two-worker runs use pantau-fast's settings
+TWO_ENV = FAST if os.environ.get("PANTAU_BENCH_FAST", "0") == "1" else {}
 TWO_CONFIGS = (
     # (label, workers, concurrency per worker, sources)
     ("1 worker x1, 2 sources", 1, 1, 2),
@@ -255,7 +293,8 @@ def test_two_workers_vs_one(site: Site, database: str, redis_url: str, client: C
             truncate(database)
             srcs = [source(f"two{round_no}-{i}", site.urls[i]) for i in range(n_sources)]
             with workers(n, concurrency, database, redis_url, client,
-                         tmp_path / f"{round_no}-{n}-{concurrency}-{n_sources}") as procs:
+                         tmp_path / f"{round_no}-{n}-{concurrency}-{n_sources}",
+                         extra_env=TWO_ENV) as procs:
                 pids = [p.pid for p in procs]
                 groups = cpu_groups(site, database, lambda pids=pids: tree_cpu(pids))
                 with CpuMeter(groups) as meter:
@@ -272,6 +311,47 @@ def test_two_workers_vs_one(site: Site, database: str, redis_url: str, client: C
     for label, runs in results.items():
         rate = statistics.median(r.rate for r in runs)
         print(f"  {label:<24} {rate:7.1f} pages/s  speed-up vs 1 worker x1: {rate / base:.2f}")
+
+
+SHARD_CONFIGS = (
+    # (label, workers, concurrency per worker, threads per shard or None)
+    ("1 worker, unsharded", 1, 1, None),
+    ("1 worker, sharded", 1, 1, SHARD_THREADS),
+    ("2 workers, sharded", 2, 1, SHARD_THREADS),
+)
+
+
+def test_two_workers_share_one_sharded_source(site: Site, database: str, redis_url: str,
+                                              client: Celery, tmp_path: Path) -> None:
+    """One big source: its threads listed once, then crawled in shards by whichever worker
+    is free. Timed from sending the crawl until its run is finished (the last shard)."""
+    results: dict[str, list[Run]] = {label: [] for label, *_ in SHARD_CONFIGS}
+    for round_no in range(TWO_ROUNDS):
+        for label, n, concurrency, per_shard in SHARD_CONFIGS:
+            truncate(database)
+            src = source(f"shard{round_no}-{n}-{per_shard or 0}", site.urls[0], per_shard)
+            with workers(n, concurrency, database, redis_url, client,
+                         tmp_path / f"s{round_no}-{n}-{per_shard}", extra_env=TWO_ENV) as procs:
+                pids = [p.pid for p in procs]
+                groups = cpu_groups(site, database, lambda pids=pids: tree_cpu(pids))
+                with CpuMeter(groups) as meter:
+                    (summary,) = crawl_through_celery(client, [src])
+                    run = finished_run(database, summary["run_id"])
+            assert run["status"] == "succeeded", (summary, run)
+            assert stored_posts(database) == site.posts
+            # a sharded run's row counts its shards' pages; the listing is the summary's
+            pages = run["pages"] + (summary["pages"] if per_shard else 0)
+            result = Run(label, pages, meter.wall, meter.used)
+            results[label].append(result)
+            print(f"round {round_no + 1} {label:<20} {pages} pages, {run['shards']} shards, "
+                  f"in {result.wall:6.2f}s = {result.rate:6.1f} pages/s; CPU "
+                  f"{cpu_text(result)}")
+    base = statistics.median(r.wall for r in results[SHARD_CONFIGS[0][0]])
+    print(f"\nmedian of {TWO_ROUNDS} round(s), {SHARD_THREADS} threads per shard, worker env "
+          f"{TWO_ENV or 'defaults'}:")
+    for label, runs in results.items():
+        wall = statistics.median(r.wall for r in runs)
+        print(f"  {label:<20} {wall:6.2f}s  speed-up vs 1 worker unsharded: {base / wall:.2f}")
 
 
 # -- 3. worker RSS over a long crawl --------------------------------------------------------------
