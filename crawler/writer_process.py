@@ -2,8 +2,8 @@
 
 Parsing keeps a spider's reactor thread busy, and Python threads share one core (the GIL):
 enrichment (language detection, gazetteer) and the writer's serialization cost the crawl
-almost as much as parsing did (docs/benchmarks.md, "Crawl"). With ``PANTAU_WRITER_PROCESS``
-(the default) the storage pipeline forks this process when the spider opens, before it
+almost as much as parsing did (docs/benchmarks.md, "Crawl"). With ``PANTAU_WRITER_PROCESS=true``
+(opt-in) the storage pipeline forks this process when the spider opens, before it
 connects to anything, and hands it the write-behind jobs (crawler.writebehind) over a socket:
 pickled jobs down, pickled outcomes up, one at a time, in order. The process enriches, writes
 and answers; it is the spider's child, in its process group (killed with it), and it exits
