@@ -36,6 +36,9 @@ COUNTERS = {
     "browser_pages_closed": "pantau/render/pages_closed",
     "browser_pages_max_open": "playwright/page_count/max_concurrent",
     "render_truncated": "pantau/render/truncated",
+    # scrolls and clicks done in pages; loops an incremental crawl ended at stored items
+    "render_actions": "pantau/render/actions",
+    "render_stopped_at_stored": "pantau/render/stopped_at_stored",
 }
 
 

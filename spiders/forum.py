@@ -289,9 +289,9 @@ class ForumSpider(scrapy.Spider):
             yield scrapy.Request(fallback, callback=self.parse, errback=self.on_error,
                                  cb_kwargs=request.cb_kwargs)
 
-    def _count(self, key: str) -> None:
+    def _count(self, key: str, count: int = 1) -> None:
         if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(key)
+            self.crawler.stats.inc_value(key, count)
 
 
 def _headers(response: Response) -> dict[str, str]:

@@ -118,14 +118,15 @@ def test_scroll_until_nothing_new_then_the_bounds(in_browser: InBrowser) -> None
         return [whole, count]
 
     whole, count = in_browser(feed(total=23, step=5), steps)
-    assert (whole, count) == (StepResult("scroll", rounds=4, added=18), 23)
+    assert (whole, count) == (StepResult("scroll", rounds=4, added=18, actions=5), 23)
 
     async def bounded(page: Page) -> list[Any]:
         cut = await scroll(page, ["//p[@class='row']"], 2, 300, StepClock(20))
         return [cut, await page.locator("p.row").count()]
 
     cut, count = in_browser(feed(total=23, step=5), bounded)
-    assert (cut, count) == (StepResult("scroll", rounds=2, added=10, truncated=True), 15)
+    assert (cut, count) == (StepResult("scroll", rounds=2, added=10, actions=2,
+                                       truncated=True), 15)
 
 
 def test_click_more_until_the_button_is_gone_then_the_bounds(in_browser: InBrowser) -> None:
@@ -134,14 +135,15 @@ def test_click_more_until_the_button_is_gone_then_the_bounds(in_browser: InBrows
         return [done, await page.locator("p.row").count()]
 
     done, count = in_browser(feed(total=12, step=4, button=True), steps)
-    assert (done, count) == (StepResult("click_more", rounds=2, added=8), 12)
+    assert (done, count) == (StepResult("click_more", rounds=2, added=8, actions=2), 12)
 
     async def bounded(page: Page) -> list[Any]:
         return [await click_more(page, "button.more", ["p.row"], 1, 1000, StepClock(20)),
                 await page.locator("p.row").count()]
 
     cut, count = in_browser(feed(total=12, step=4, button=True), bounded)
-    assert (cut, count) == (StepResult("click_more", rounds=1, added=4, truncated=True), 8)
+    assert (cut, count) == (StepResult("click_more", rounds=1, added=4, actions=1,
+                                      truncated=True), 8)
 
 
 def test_the_time_budget_cuts_a_loop_short(in_browser: InBrowser) -> None:
@@ -171,4 +173,50 @@ def test_a_button_that_cannot_be_clicked_cuts_the_page_short(in_browser: InBrows
     async def steps(page: Page) -> StepResult:
         return await click_more(page, "button.more", ["p.row"], 5, 300, StepClock(1))
 
-    assert in_browser(html, steps) == StepResult("click_more", rounds=1, truncated=True)
+    assert in_browser(html, steps) == StepResult("click_more", rounds=1, actions=1,
+                                                  truncated=True)
+
+
+def rows_from(first: int) -> tuple[list[list[str]], Callable[[str, list[str]], bool]]:
+    """A BatchCheck that calls rows numbered ``first`` and above stored, and the batches it
+    was asked about (as row texts)."""
+    asked: list[list[str]] = []
+
+    def stored(url: str, batch: list[str]) -> bool:
+        texts = [html.split(">", 1)[1].split("<", 1)[0] for html in batch]
+        asked.append(texts)
+        return all(int(text.split()[1]) >= first for text in texts)
+
+    return asked, stored
+
+
+def test_a_loop_ends_at_the_first_batch_of_stored_items(in_browser: InBrowser) -> None:
+    """Rows 0-7 are new: the first batch (0-4) and the second (5-9) hold new ones, the third
+    (10-14) none, so the scroll stops there, without the idle wait for more."""
+    asked, stored = rows_from(8)
+
+    async def steps(page: Page) -> list[Any]:
+        done = await scroll(page, ["p.row"], 20, 1000, StepClock(20), stored)
+        return [done, await page.locator("p.row").count()]
+
+    done, count = in_browser(feed(total=23, step=5), steps)
+    assert (done, count) == (StepResult("scroll", rounds=2, added=10, actions=2,
+                                        stored=True), 15)
+    assert asked == [[f"baris {i}" for i in range(j, j + 5)] for j in (0, 5, 10)]
+
+    asked, stored = rows_from(0)  # nothing new: not even one click
+
+    async def clicks(page: Page) -> list[Any]:
+        done = await click_more(page, "button.more", ["p.row"], 10, 1000, StepClock(20),
+                                stored)
+        return [done, await page.locator("p.row").count()]
+
+    done, count = in_browser(feed(total=12, step=4, button=True), clicks)
+    assert (done, count) == (StepResult("click_more", stored=True), 4)
+    assert asked == [[f"baris {i}" for i in range(4)]]
+
+    asked, stored = rows_from(100)  # all new: the loop runs to its end, as without a check
+    done, count = in_browser(feed(total=12, step=4, button=True), clicks)
+    assert (done, count) == (StepResult("click_more", rounds=2, added=8, actions=2), 12)
+    assert len(asked) == 2  # what was shown, and the first click's batch (the last one ends
+    # the loop by hiding the button)

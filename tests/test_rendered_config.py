@@ -18,12 +18,16 @@ from crawler.extract.engines.selectors import SelectorEngine
 from crawler.extract.render import RenderConfig, content_selectors, element_selector
 from crawler.extract.render_steps import StepResult, cut_short, page_methods
 from crawler.items import PostItem, ThreadItem
+from crawler.runner.playwright_handler import office_proxy
 from crawler.runner.scrapy_settings import scrapy_settings
 from crawler.runner.spec import CrawlSpec
+from crawler.ssrf.browser_proxy import Upstream
 from spiders.forum import ThreadCrawl
 from spiders.rendered import RenderedSpider
 from tasks.app import crawl_queue
 from tests.sites.rendered import RENDER, SELECTORS, RenderedForumServer
+
+NO_WEBRTC_UDP = "--force-webrtc-ip-handling-policy=disable_non_proxied_udp"
 
 URL = "http://127.0.0.1:8765/"
 
@@ -108,15 +112,20 @@ def test_scrapy_settings_enable_playwright_for_rendered_crawls_only(
     assert as_root["TWISTED_REACTOR"] == "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
     assert as_root["PLAYWRIGHT_LAUNCH_OPTIONS"] == {
         "executable_path": "/opt/chromium/chrome", "headless": True, "chromium_sandbox": False,
+        "args": [NO_WEBRTC_UDP],
         "proxy": {"server": "http://proxy.kantor:3128", "bypass": settings.no_proxy,
                   "username": "kantor", "password": "rahasia"}}
+    # the SSRF guard's SOCKS5 proxy in front of Chromium tunnels through the office proxy
+    assert office_proxy(as_root["PLAYWRIGHT_LAUNCH_OPTIONS"]["proxy"]) == Upstream(
+        "proxy.kantor", 3128, "kantor", "rahasia", settings.no_proxy)
+    assert office_proxy({"server": "socks5://proxy.kantor:1080"}) is None
     assert as_root["PLAYWRIGHT_MAX_CONTEXTS"] == 2
     assert as_root["PLAYWRIGHT_MAX_PAGES_PER_CONTEXT"] == 3
     assert as_root["PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT"] == RENDER["timeout"] * 1000
     monkeypatch.setattr("os.geteuid", lambda: 1000)
     options = scrapy_settings(Settings(), spec)["PLAYWRIGHT_LAUNCH_OPTIONS"]
     assert options == {"executable_path": str(Settings().chromium_path), "headless": True,
-                       "chromium_sandbox": True}
+                       "chromium_sandbox": True, "args": [NO_WEBRTC_UDP]}
 
 
 def test_the_fixture_forum_has_no_content_without_javascript() -> None:

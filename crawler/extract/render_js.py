@@ -5,7 +5,9 @@ spider's event loop is with parsing and storing other pages): count the content 
 (scroll to the bottom, or click the "load more" button), wait two frames so the page has
 handled the event, then wait up to ``idle`` milliseconds for the item count to grow. The
 items are the union of the selectors' elements (CSS, or XPath when the selector starts with
-``/``, ``./`` or ``(``), evaluated by the browser itself.
+``/``, ``./`` or ``(``), evaluated by the browser itself. With ``collect``, the round also
+returns the HTML of the items it added (an incremental crawl judges that batch: were they all
+stored already?), and :data:`SHOWN` returns the HTML of the items shown before any round.
 
 The click is the element's ``click()``: it reaches the button's handlers even when a banner
 covers it, and does nothing on a disabled button.
@@ -14,7 +16,7 @@ covers it, and does nothing on a disabled button.
 from __future__ import annotations
 
 ROUND = """
-async ({items, action, button, idle}) => {
+async ({items, action, button, idle, collect}) => {
   const isXpath = (s) => s.startsWith("/") || s.startsWith("./") || s.startsWith("(");
   const select = (s) => {
     if (!isXpath(s)) return Array.from(document.querySelectorAll(s));
@@ -46,7 +48,23 @@ async ({items, action, button, idle}) => {
     await new Promise((done) => setTimeout(done, 25));
     after = all().length;
   }
-  return {clicked: action === "click", before: before.length, after,
+  const known = new Set(before);
+  const added = collect ? all().filter((e) => !known.has(e)).map((e) => e.outerHTML) : [];
+  return {clicked: action === "click", before: before.length, after, added,
           more: action === "click" && visible(target())};
+}
+"""
+
+SHOWN = """
+(items) => {
+  const isXpath = (s) => s.startsWith("/") || s.startsWith("./") || s.startsWith("(");
+  const seen = new Set();
+  for (const s of items) {
+    if (!isXpath(s)) { for (const e of document.querySelectorAll(s)) seen.add(e); continue; }
+    const found = document.evaluate(s, document, null, XPathResult.ORDERED_NODE_SNAPSHOT_TYPE,
+                                    null);
+    for (let i = 0; i < found.snapshotLength; i++) seen.add(found.snapshotItem(i));
+  }
+  return Array.from(seen, (e) => e.outerHTML);
 }
 """

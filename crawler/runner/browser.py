@@ -32,6 +32,9 @@ def launch_options(settings: Settings) -> dict[str, Any]:
         "headless": True,
         # Chromium's sandbox cannot run as root; Playwright then passes --no-sandbox.
         "chromium_sandbox": os.geteuid() != 0,
+        # WebRTC's UDP would pass by every proxy, the SSRF guard's too (a page's script
+        # could send STUN packets into the office network)
+        "args": ["--force-webrtc-ip-handling-policy=disable_non_proxied_udp"],
     }
     proxy = settings.https_proxy or settings.http_proxy
     if proxy is not None:

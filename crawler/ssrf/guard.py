@@ -84,6 +84,11 @@ class SsrfGuard:
         port = port or (443 if parts.scheme.lower() == "https" else 80)
         return self.policy.refusal(host, await self._addresses(host, port))
 
+    async def addresses(self, host: str, port: int) -> list[Address]:
+        """The addresses of ``host`` (an IP literal: itself), cached for a minute;
+        CannotResolveHostError when the name does not resolve."""
+        return await self._addresses(host, port)
+
     async def _addresses(self, host: str, port: int) -> list[Address]:
         now = time.monotonic()
         cached = self._cache.get(host)

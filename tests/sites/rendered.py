@@ -12,13 +12,15 @@ links, posts or next-page links at all.
   (the button then hides). A "Berikutnya" link (``rel=next``) leads to the next page.
 
 Content arrives 20 ms after the scroll or click, as if fetched. ``delay`` makes every page
-answer slowly (for tests that stop a crawl midway).
+answer slowly (for tests that stop a crawl midway). Between crawls, ``add_replies`` and
+``add_thread`` post something new (the threads concerned then list first on their board).
 """
 
 from __future__ import annotations
 
 import json
 import time
+from datetime import datetime
 from html import escape
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -183,6 +185,23 @@ class RenderedForumServer(SiteServer):
                     return self._ok(self._topic(self.forum.threads[number], page))
         return 404, "text/html; charset=utf-8", _page("Tidak ada", {"kind": "index",
                                                                     "boards": []})
+
+    def add_replies(self, thread_ids: list[int], text: str = "Kabar terbaru") -> list[Post]:
+        """Append one reply to each thread of ``thread_ids``; the new posts."""
+        with self.lock:
+            return [self.forum.add_post(t, f"{text} nomor {n}")
+                    for n, t in enumerate(thread_ids, start=1)]
+
+    def add_thread(self, board_id: int, title: str, text: str) -> Thread:
+        """Open a thread on board ``board_id`` with one post (the newest on the site)."""
+        with self.lock:
+            forum = self.forum
+            number = max(forum.threads) + 1
+            when = datetime.now(forum.timezone).replace(second=0, microsecond=0)
+            post = Post(forum.max_post_id() + 1, number, "Warga Baru", None, when, title,
+                        [text])
+            forum.threads[number] = Thread(number, board_id, title, [post])
+            return forum.threads[number]
 
     @staticmethod
     def _ok(html: str) -> Reply:
