@@ -26,6 +26,7 @@ from crawler.items import (
     post_uid,
 )
 from crawler.middlewares import record_error
+from crawler.runner.child import INTERRUPTED_STAT
 from crawler.runner.spec import CrawlSpec
 
 
@@ -212,7 +213,8 @@ class StoragePipeline:
 
             enricher = Enricher(self.spec.watchlists)
         return JobRunner(connect(self.database_url), self.spec.site, self.spec.source,
-                         enricher, self.spec.region)
+                         enricher, self.spec.region,
+                         reconnect=lambda: connect(self.database_url))
 
     def _report(self, outcome: Any) -> None:
         for name, value in asdict(outcome.written).items():
@@ -248,7 +250,9 @@ class ShardPlanner:
 
     Threads are de-duplicated by native id (a topic listed on two boards, or on two pages of
     a list that shifted meanwhile, is crawled once), kept in listing order, and stored as
-    crawl_shards rows of ``threads_per_shard`` threads when the spider closes.
+    crawl_shards rows of ``threads_per_shard`` threads when the spider closes - unless SIGINT
+    stopped it (crawler.runner.child): a plan is final for its run, and a partial listing
+    would leave the other threads uncrawled; the task hands the discovery back instead.
     """
 
     def __init__(self, database_url: str, spec: CrawlSpec, stats: StatsCollector | None) -> None:
@@ -281,6 +285,8 @@ class ShardPlanner:
         from crawler.storage.shards import ShardStore
 
         if not self.threads or self.spec.run_id is None:
+            return
+        if self.stats is not None and self.stats.get_value(INTERRUPTED_STAT):
             return
         size = self.spec.threads_per_shard or len(self.threads)
         urls = list(self.threads.values())

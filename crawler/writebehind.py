@@ -12,22 +12,25 @@ filling memory. Measurements: docs/benchmarks.md, "Crawl".
 
 from __future__ import annotations
 
+import contextlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from twisted.internet import task
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from crawler.items import Post, ThreadItem
+from crawler.storage.retry import retry_transient
 from crawler.storage.thread_records import record_threads
 from crawler.storage.writer import PostWriter, WriteResult
 
 FLUSH_SECONDS = 1.0  # the longest a post or thread record waits in the buffer
 MAX_PENDING = 2  # jobs outstanding (one being written, one queued) before items wait
+T = TypeVar("T")
 
 
 @dataclass
@@ -54,20 +57,26 @@ class Outcome:
 class JobRunner:
     """Runs jobs on the writer thread or in the writer process (crawler.writer_process).
 
-    ``conn`` is used by nothing else once the crawl runs. With ``enricher``, posts are
-    enriched first (what EnrichPipeline does otherwise; ``region`` is the source's). After a
-    batch of posts failed, thread records are still stored but without resume points, so
-    the next incremental crawl fetches those threads again instead of skipping lost posts.
+    ``conn`` is used by nothing else once the crawl runs. With ``reconnect`` (a function
+    that opens a new connection), a batch or thread record that failed because the
+    connection or the server went away (a PostgreSQL restart) is tried again on a new
+    connection for up to crawler.storage.retry.RETRY_SECONDS; both are idempotent. With
+    ``enricher``, posts are enriched first (what EnrichPipeline does otherwise; ``region``
+    is the source's). After a batch of posts failed for good, thread records are still
+    stored but without resume points, so the next incremental crawl fetches those threads
+    again instead of skipping lost posts.
     """
 
     def __init__(self, conn: Any, site: str, source: str, enricher: Any = None,
-                 region: str | None = None) -> None:
+                 region: str | None = None,
+                 reconnect: Callable[[], Any] | None = None) -> None:
         self.conn = conn
         self.writer = PostWriter(conn)
         self.site = site
         self.source = source
         self.enricher = enricher
         self.region = region
+        self.reconnect = reconnect
         self.lost_posts = False
 
     def __call__(self, job: Job) -> Outcome:
@@ -76,14 +85,15 @@ class JobRunner:
             self._enrich(job.posts, outcome)
         if job.posts:
             try:
-                outcome.written = self.writer.write(job.posts)
+                outcome.written = self._retried(lambda: self.writer.write(job.posts), "posts")
             except Exception as err:
                 self.lost_posts = True
                 outcome.errors.append(f"{len(job.posts)} posts not written: {_describe(err)}")
         if job.threads:
             try:
-                outcome.deleted = record_threads(self.conn, self.site, self.source, job.threads,
-                                                 resume=not self.lost_posts)
+                outcome.deleted = self._retried(lambda: record_threads(
+                    self.conn, self.site, self.source, job.threads,
+                    resume=not self.lost_posts), "thread records")
             except Exception as err:
                 outcome.errors.append(
                     f"{len(job.threads)} thread records not written: {_describe(err)}")
@@ -92,6 +102,19 @@ class JobRunner:
     def close(self) -> None:
         """Close the connection."""
         self.conn.close()
+
+    def _retried(self, action: Callable[[], T], what: str) -> T:
+        if self.reconnect is None:
+            return action()
+        return retry_transient(action, what=f"{self.source}: {what}", recover=self._reconnect)
+
+    def _reconnect(self) -> None:
+        """A new connection in place of the broken one (and a writer on it)."""
+        assert self.reconnect is not None
+        with contextlib.suppress(Exception):
+            self.conn.close()
+        self.conn = self.reconnect()
+        self.writer = PostWriter(self.conn)
 
     def _enrich(self, posts: list[Post], outcome: Outcome) -> None:
         from crawler.enrich.pipeline import enrich_post

@@ -10,6 +10,9 @@ from crawler.config.settings import Settings, get_settings
 from crawler.observe.labels import task_label
 
 DEFAULT_QUEUE = "crawl.default"
+MAINTENANCE_QUEUE = "maintenance"  # enrichment and raw purge (tasks/maintenance.py)
+ENRICH_TASK = "pantau.enrich"
+PURGE_RAW_TASK = "pantau.purge_raw"
 CRAWL_TASKS = ("pantau.crawl_source", "pantau.crawl_shard")
 
 
@@ -34,17 +37,35 @@ def route_crawl(name: str, args: Any, kwargs: Any, options: Any, task: Any = Non
     if not isinstance(source, dict):
         return None
     region = source.get("region")
-    return {"queue": crawl_queue(str(region) if region else None,
-                                 browser=bool(source.get("browser"))),
-            # what Flower and `celery inspect` show as the arguments, not the whole source
-            "argsrepr": task_label(name, args, kwargs)}
+    route = {"queue": crawl_queue(str(region) if region else None,
+                                  browser=bool(source.get("browser"))),
+             # what Flower and `celery inspect` show as the arguments, not the whole source
+             "argsrepr": task_label(name, args, kwargs)}
+    if kwargs:  # a source passed by keyword would otherwise show whole in kwargsrepr
+        route["kwargsrepr"] = repr({k: (v.get("name") if k == "source" and isinstance(v, dict)
+                                        else v) for k, v in kwargs.items()})
+    return route
+
+
+def restore_sweep(visibility_timeout: int) -> dict[str, int]:
+    """How often workers look for unacknowledged messages whose visibility timeout passed.
+
+    kombu's Redis transport sweeps every ``unacked_restore_interval`` (10 s) times
+    ``unacked_restore_throttle`` (10) seconds: a message of a dead worker waits up to 100 s
+    more than the visibility timeout. The sweep here comes about every tenth of the timeout
+    (at least every second, at most kombu's 100 s), so a short timeout is short in effect.
+    """
+    interval = max(1, min(10, visibility_timeout // 10))
+    throttle = max(1, min(10, visibility_timeout // (10 * interval)))
+    return {"unacked_restore_interval": interval, "unacked_restore_throttle": throttle}
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
     """Celery settings for workers and clients alike."""
     if not settings.redis_url:
         raise RuntimeError("PANTAU_REDIS_URL is not set (the CLI sets it for embedded Redis)")
-    transport = {"visibility_timeout": settings.visibility_timeout}
+    transport = {"visibility_timeout": settings.visibility_timeout,
+                 **restore_sweep(settings.visibility_timeout)}
     return {
         "broker_url": settings.redis_url,
         "result_backend": settings.redis_url,
@@ -81,7 +102,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
 
 
 # tasks.observe: signal receivers for JSON logs and the crawl context of task log lines
-app = Celery("pantau", include=["tasks.crawl", "tasks.observe", "tasks.alerts"])
+app = Celery("pantau", include=["tasks.crawl", "tasks.observe", "tasks.alerts",
+                                "tasks.maintenance"])
 # Read lazily, when the configuration is first needed: the CLI may still be choosing the
 # Redis URL (embedded or from the environment) when this module is imported.
 app.add_defaults(lambda: celery_config(get_settings()))

@@ -267,13 +267,13 @@ def test_hard_time_limit_kills_spider_session_and_records_reason(
             EventLog(client) as events:
         result = client.send_task("pantau.crawl_source",
                                   args=[_slow_source(forum_server, "forum-timeout")],
-                                  queue="crawl.hard", time_limit=6)
+                                  queue="crawl.hard", time_limit=15)
         spider = _wait_for_spider(events, result.id)
         run_id = int(events.wait_for(result.id, ("task-progress",), 5)["run_id"])
-        events.wait_for(result.id, ("task-failed",), timeout=30)
+        events.wait_for(result.id, ("task-failed",), timeout=40)
         assert _wait_until_gone(spider) == []
         row = _wait_for_status(database, run_id)
-    assert "Hard time limit (6s) exceeded" in log.read_text()
+    assert "Hard time limit (15s) exceeded" in log.read_text()
     assert row["status"] == "timeout"
     assert "hard time limit" in row["reason"]
 
@@ -283,7 +283,7 @@ def test_soft_time_limit_stops_spider_and_records_timeout(
     with EventLog(client) as events:
         result = client.send_task("pantau.crawl_source",
                                   args=[_slow_source(forum_server, "forum-soft")],
-                                  queue="crawl.62", time_limit=60, soft_time_limit=4)
+                                  queue="crawl.62", time_limit=60, soft_time_limit=15)
         spider = _wait_for_spider(events, result.id)
         run_id = int(events.wait_for(result.id, ("task-progress",), 5)["run_id"])
         events.wait_for(result.id, ("task-failed",), timeout=40)
@@ -301,7 +301,7 @@ def test_cli_crawl_url_wait_then_status(worker: Any, database: str, redis_url: s
     import subprocess
     import sys
 
-    env = worker_env(database, redis_url, tmp_path)
+    env = worker_env(database, redis_url, tmp_path, PANTAU_LANG="en")  # English lines asserted
     command = [sys.executable, "-m", "crawler"]
     result = subprocess.run(
         [*command, "crawl", forum_server.url, "--region", "62", "--engine", "phpbb",

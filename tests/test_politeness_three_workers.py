@@ -25,9 +25,8 @@ from crawler.config.sources import Source
 from crawler.demosite import build_forum
 from crawler.items import normalize_text, post_uid
 from crawler.runner.spec import CrawlSpec
-from crawler.storage.runs import RunStore
 from tests.sitelog import Hit, LoggedForumServer, max_in_window, max_overlap
-from tests.workers import client_for, running_worker, worker_env
+from tests.workers import client_for, create_run, running_worker, wait_run, worker_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -93,18 +92,10 @@ def three_workers(database: str, redis_url: str, tmp_path: Path) -> Iterator[dic
 
 
 def _run(database: str, redis_url: str, src: dict[str, Any], timeout: float) -> dict[str, Any]:
-    with psycopg.connect(database) as conn:
-        run_id = RunStore(conn).create(src["name"], "62")
+    run_id = create_run(database, src["name"])
     client_for(database, redis_url).send_task("pantau.crawl_source", args=[src, run_id],
                                               queue="crawl.62")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with psycopg.connect(database) as conn:
-            run = RunStore(conn).get(run_id)
-        if run and run["status"] not in ("queued", "running"):
-            return run
-        time.sleep(0.5)
-    raise AssertionError(f"run {run_id} did not finish within {timeout}s")
+    return wait_run(database, run_id, timeout)
 
 
 def test_three_workers_share_one_set_of_limits(fresh_migrated_database: str, redis_url: str,

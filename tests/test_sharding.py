@@ -13,13 +13,20 @@ from typing import Any
 import psycopg
 import pytest
 from celery import Celery
-from psycopg.rows import dict_row
 
 from crawler.demosite import DemoForumServer, build_forum
 from crawler.storage.runs import RunStore
 from crawler.storage.shards import ShardStore
 from tests.test_crawl_task import source, stored, truth
-from tests.workers import EventLog, client_for, running_worker, worker_env
+from tests.workers import (
+    EventLog,
+    client_for,
+    create_run,
+    running_worker,
+    shards_of,
+    wait_run,
+    worker_env,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -61,27 +68,6 @@ def _sharded(server: DemoForumServer, name: str, per_shard: int, delay: float) -
                   politeness={"download_delay": delay, "concurrent_requests": 2})
 
 
-def _wait_run(database: str, run_id: int, timeout: float) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with psycopg.connect(database) as conn:
-            run = RunStore(conn).get(run_id)
-        if run and run["status"] not in ("queued", "running"):
-            return run
-        time.sleep(0.5)
-    raise AssertionError(f"run {run_id} did not finish within {timeout}s")
-
-
-def _shards(database: str, run_id: int) -> list[dict[str, Any]]:
-    with psycopg.connect(database, row_factory=dict_row) as conn:
-        return ShardStore(conn).of_run(run_id)
-
-
-def _create_run(database: str, name: str) -> int:
-    with psycopg.connect(database) as conn:
-        return RunStore(conn).create(name, "62")
-
-
 @contextlib.contextmanager
 def two_workers(database: str, redis_url: str, client: Celery,
                 tmp_path: Path) -> Iterator[dict[str, Any]]:
@@ -101,13 +87,13 @@ def test_sharded_crawl_spreads_over_workers_and_stores_truth(
     database = fresh_migrated_database
     client = client_for(database, redis_url)
     with two_workers(database, redis_url, client, tmp_path):
-        run_id = _create_run(database, "forum-sharded")
+        run_id = create_run(database, "forum-sharded")
         client.send_task("pantau.crawl_source",
                          args=[_sharded(forum, "forum-sharded", 8, 0), run_id],
                          queue="crawl.62")
-        run = _wait_run(database, run_id, timeout=240)
+        run = wait_run(database, run_id, timeout=240)
     assert run["status"] == "succeeded", run
-    shards = _shards(database, run_id)
+    shards = shards_of(database, run_id)
     assert len(shards) == run["shards"] == 9  # 66 threads, 8 per shard
     assert {s["status"] for s in shards} == {"succeeded"}
     assert len({s["hostname"] for s in shards}) == 2, "both workers took shards"
@@ -122,7 +108,7 @@ def test_killed_worker_shard_is_redelivered_and_finished_elsewhere(
     client = client_for(database, redis_url)
     with two_workers(database, redis_url, client, tmp_path) as workers, \
             EventLog(client) as ev:
-        run_id = _create_run(database, "forum-redelivered")
+        run_id = create_run(database, "forum-redelivered")
         client.send_task("pantau.crawl_source",
                          args=[_sharded(forum, "forum-redelivered", 22, 0), run_id],
                          queue="crawl.62")
@@ -139,9 +125,9 @@ def test_killed_worker_shard_is_redelivered_and_finished_elsewhere(
         victim = workers[name]
         os.killpg(victim.pid, signal.SIGKILL)  # the worker host dies: no ack, no cleanup
         victim.wait(10)
-        run = _wait_run(database, run_id, timeout=240)
+        run = wait_run(database, run_id, timeout=240)
     assert run["status"] == "succeeded", run
-    shards = _shards(database, run_id)
+    shards = shards_of(database, run_id)
     redone = [s for s in shards if s["shard_no"] == victim_event["shard"]]
     assert redone[0]["attempts"] == 2, shards
     assert not redone[0]["hostname"].startswith(name)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import psutil
 import pytest
 
+from crawler.runner.process import SPIDER_STOP_SIGNAL
 from crawler.writebehind import Job, Outcome
 from crawler.writer_process import WriterProcess
 from tests.factories import make_post
@@ -67,12 +68,16 @@ def test_a_job_the_process_cannot_run_is_run_again_in_the_spider() -> None:
         writer.close()
 
 
-def test_sigterm_to_the_spiders_group_ends_the_writer_at_once() -> None:
-    """The spider's own signal handlers must not keep the writer alive: it gets SIGTERM from
-    kill_group with the spider and has to go without the 5 s grace and SIGKILL."""
+def test_the_runners_stop_signal_ends_the_writer_at_once_and_sigterm_does_not() -> None:
+    """The spider's own signal handlers must not keep the writer alive: it gets the runner's
+    stop signal (SIGINT) from kill_group with the spider and has to go without the 5 s grace
+    and SIGKILL. SIGTERM, from a process manager signalling every process, it ignores as the
+    spider does (tests/test_chaos_shutdown.py)."""
     writer = WriterProcess(runner)
     writer(job("a"))
     os.kill(writer.pid, signal.SIGTERM)
+    assert writer(job("b")).errors == [str(writer.pid)]  # still serving, in the writer
+    os.kill(writer.pid, SPIDER_STOP_SIGNAL)
     _, status = os.waitpid(writer.pid, 0)
-    assert os.waitstatus_to_exitcode(status) == -signal.SIGTERM
+    assert os.waitstatus_to_exitcode(status) == -SPIDER_STOP_SIGNAL
     writer.close()  # already collected: closes the socket only

@@ -13,10 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import psycopg
 from celery import Celery
+from psycopg.rows import dict_row
 
 from crawler.config.settings import Settings
 from crawler.runner.process import kill_group
+from crawler.storage.runs import RunStore
+from crawler.storage.shards import ShardStore
 from tasks.app import celery_config
 
 FAST_ENV = {
@@ -125,3 +129,27 @@ class EventLog:
                     return event
             time.sleep(0.1)
         raise AssertionError(f"no {types} event for {task_id} within {timeout}s")
+
+
+def create_run(database: str, source_name: str, region: str = "62") -> int:
+    """A queued crawl run of ``source_name``, as the CLI creates it before sending the task."""
+    with psycopg.connect(database) as conn:
+        return RunStore(conn).create(source_name, region)
+
+
+def wait_run(database: str, run_id: int, timeout: float = 240) -> dict[str, Any]:
+    """The run's row once it is no longer queued or running (else AssertionError)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with psycopg.connect(database) as conn:
+            run = RunStore(conn).get(run_id)
+        if run and run["status"] not in ("queued", "running"):
+            return run
+        time.sleep(0.3)
+    raise AssertionError(f"run {run_id} did not finish within {timeout}s")
+
+
+def shards_of(database: str, run_id: int) -> list[dict[str, Any]]:
+    """The shard rows of a run."""
+    with psycopg.connect(database, row_factory=dict_row) as conn:
+        return ShardStore(conn).of_run(run_id)

@@ -8,12 +8,16 @@ the request round again, to be downloaded once the pause is over.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import TypeVar
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
@@ -23,13 +27,20 @@ from scrapy.statscollectors import StatsCollector
 from crawler.politeness.config import enabled_in, rate_window
 from crawler.politeness.keys import domain_of
 from crawler.politeness.robots import SHARED, RobotsStore
-from crawler.politeness.state import Backoff, LeaseSemaphore, RateGate
+from crawler.politeness.state import Backoff, LeaseSemaphore, RateGate, _jitter
 
 logger = logging.getLogger(__name__)
 
 LEASE = "pantau_polite_lease"  # request.meta: (domain, token) of the lease it holds
 BACKOFFS = "pantau_polite_backoffs"  # request.meta: times it was sent round after a 429/503
 MAX_BACKOFF_ROUNDS = 3  # after that the response goes on (RetryMiddleware, FailureRecorder)
+# While Redis is unreachable (a restart) requests wait for it, retrying with back-off from
+# REDIS_RETRY_MIN to REDIS_RETRY_MAX seconds, for at most REDIS_GRACE seconds each; without
+# this every request of that moment failed and its posts were lost (tests/test_chaos_servers.py).
+REDIS_GRACE = 60.0
+REDIS_RETRY_MIN = 0.2
+REDIS_RETRY_MAX = 2.0
+T = TypeVar("T")
 
 
 def retry_after(value: bytes | str | None, now: float | None = None) -> float | None:
@@ -99,6 +110,13 @@ class ClusterPoliteness:
             return
         domain = domain_of(request.url)
         started = time.monotonic()
+        token = await self._outlasting_redis(lambda: self._admit(domain), domain)
+        self.held[token] = domain
+        request.meta[LEASE] = (domain, token)
+        self._inc("pantau/polite/waited_ms", int((time.monotonic() - started) * 1000))
+
+    async def _admit(self, domain: str) -> str:
+        """Wait for the domain's pause, a lease and a rate slot; the lease's token."""
         while True:
             await self.backoff.wait(domain)
             token = await self.slots.acquire(domain, self.concurrency, self.lease)
@@ -106,11 +124,28 @@ class ClusterPoliteness:
             amount, seconds = rate_window(self.requests_per_second, delay)
             await self.rate.acquire(domain, amount, seconds)
             if await self.backoff.remaining(domain) <= 0:
-                break
+                return token
             await self.slots.release(domain, token)  # a 429 came in meanwhile
-        self.held[token] = domain
-        request.meta[LEASE] = (domain, token)
-        self._inc("pantau/polite/waited_ms", int((time.monotonic() - started) * 1000))
+
+    async def _outlasting_redis(self, call: Callable[[], Awaitable[T]], domain: str) -> T:
+        """``call()``, tried again while Redis is unreachable (restarting), for at most
+        REDIS_GRACE seconds; then its error fails the request as before."""
+        failed_at: float | None = None
+        pause = REDIS_RETRY_MIN
+        while True:
+            try:
+                return await call()
+            except RedisError as err:
+                now = time.monotonic()
+                if failed_at is None:
+                    failed_at = now
+                    logger.warning("cluster politeness: Redis failed (%s); %s waits for it up "
+                                   "to %.0f s", err, domain, REDIS_GRACE)
+                    self._inc("pantau/polite/redis_waits")
+                if now - failed_at > REDIS_GRACE:
+                    raise
+                await asyncio.sleep(_jitter(pause / 2, pause))
+                pause = min(REDIS_RETRY_MAX, pause * 2)
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:
         domain = await self._release(request)
@@ -149,7 +184,10 @@ class ClusterPoliteness:
             return None
         domain, token = lease
         self.held.pop(token, None)
-        await self.slots.release(domain, token)
+        try:
+            await self._outlasting_redis(lambda: self.slots.release(domain, token), domain)
+        except RedisError:  # the response is kept; the lease expires after `lease` seconds
+            logger.warning("cluster politeness: lease %s of %s not given back", token, domain)
         return str(domain)
 
     def _inc(self, name: str, count: int = 1) -> None:

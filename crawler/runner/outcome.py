@@ -8,6 +8,10 @@ from crawler.runner.process import CrawlOutcome
 from crawler.runner.spec import CrawlSpec
 
 SUCCEEDED, FAILED, TIMEOUT, REVOKED = "succeeded", "failed", "timeout", "revoked"
+# Not a crawl_runs status: stopped from outside before it finished, the task hands it back.
+INTERRUPTED = "interrupted"
+INTERRUPTED_REASON = ("interrupted: the spider was stopped from outside (SIGINT) before it "
+                      "finished; handed back to the queue")
 
 
 def judge(outcome: CrawlOutcome, spec: CrawlSpec) -> tuple[str, str | None]:
@@ -19,6 +23,8 @@ def judge(outcome: CrawlOutcome, spec: CrawlSpec) -> tuple[str, str | None]:
         return REVOKED, "cancelled while running"
     if not outcome.final:
         return FAILED, _crash_reason(outcome)
+    if stats.get("finish_reason") == "shutdown":  # a SIGINT the task did not send
+        return INTERRUPTED, INTERRUPTED_REASON
     if spec.mode == "discover":
         return _judge_discovery(stats, spec)
     items, pages = stats.get("items", 0), stats.get("pages", 0)

@@ -4,7 +4,8 @@ The spider runs in ``python -m crawler.runner.child`` started with ``start_new_s
 process group holds Scrapy and what Scrapy starts, except Chromium, which Playwright starts in
 a session of its own (crawler.runner.tree). Whatever ends the crawl - completion, a deadline,
 a cancel request, SIGTERM to this process - the group and the descendants of its members are
-killed before this module returns, so no spider or browser outlives its task.
+killed before this module returns, so no spider or browser outlives its task. A spider is
+asked to stop with SIGINT (:data:`SPIDER_STOP_SIGNAL`): it ignores SIGTERM.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ from crawler.runner.zygote import SpiderProcess, start_spider
 
 ProgressCallback = Callable[[dict[str, Any]], None]
 KILL_GRACE_SECONDS = 5.0
+# How the runner asks a spider to stop: spiders ignore SIGTERM (crawler.runner.child), so a
+# process manager that signals every process of a worker cannot close them "gracefully".
+SPIDER_STOP_SIGNAL = signal.SIGINT
 STDERR_TAIL_BYTES = 4000
 
 # Process groups of spiders running under this process; killed on SIGTERM.
@@ -99,7 +103,7 @@ def run_crawl(
                                       should_stop)
         finally:
             os.close(read_fd)
-            kill_group(proc)
+            kill_group(proc, stop_signal=SPIDER_STOP_SIGNAL)
             with _active_lock:
                 _active_groups.discard(proc.pid)
         outcome.returncode = proc.returncode
@@ -153,12 +157,14 @@ def _handle_line(line: bytes, outcome: CrawlOutcome, on_progress: ProgressCallba
         on_progress(message)
 
 
-def kill_group(proc: SpiderProcess, grace: float = KILL_GRACE_SECONDS) -> None:
-    """Stop the spider's whole process group: SIGTERM, then SIGKILL after ``grace`` seconds,
-    with every descendant that left the group (Chromium; crawler.runner.tree)."""
+def kill_group(proc: SpiderProcess, grace: float = KILL_GRACE_SECONDS,
+               stop_signal: signal.Signals = signal.SIGTERM) -> None:
+    """Stop a process group (a spider's, a worker's): ``stop_signal``, then SIGKILL after
+    ``grace`` seconds, with every descendant that left the group (Chromium;
+    crawler.runner.tree)."""
     tree = group_tree(proc.pid)  # while the members are alive: their children are known
     if proc.poll() is None:
-        _signal_group(proc.pid, signal.SIGTERM)
+        _signal_group(proc.pid, stop_signal)
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=grace)
     # Members may outlive the leader (a browser): the group id stays valid until they are gone.

@@ -28,7 +28,10 @@ def serve(sock: socket.socket) -> int:
     """Preload, then fork one spider per request until the task process closes the socket."""
     import crawler.runner.warm  # noqa: F401 - what every spider forked from here has ready
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # our lifetime follows the socket
+    # Our lifetime follows the socket: a SIGTERM to every process of the worker (systemd's
+    # KillMode=control-group) must not end a spider's parent before its task process decides.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_r, False)
     os.set_blocking(wake_w, False)
@@ -85,7 +88,7 @@ def _become_spider(request: dict[str, Any], fds: list[int], unused: list[int]) -
     code = 1
     try:
         signal.set_wakeup_fd(-1)
-        for sig in (signal.SIGCHLD, signal.SIGINT):
+        for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, signal.SIG_DFL)
         for fd in unused:
             os.close(fd)

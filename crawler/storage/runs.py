@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool
 
 from crawler.storage._conn import ConnOrPool, transaction
+from crawler.storage.retry import retry_transient
 
 STATUSES = ("queued", "running", "succeeded", "failed", "revoked", "timeout")
 FINAL_STATUSES = ("succeeded", "failed", "revoked", "timeout")
@@ -24,6 +28,35 @@ COUNT_COLUMNS = (
     "posts_unchanged",
     "posts_deleted",
 )
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _retried(
+    method: Callable[Concatenate[RunStore, P], R],
+) -> Callable[Concatenate[RunStore, P], R]:
+    """An idempotent run update that, on a pool, is tried again while the database is away
+    (a restart; crawler.storage.retry). A single connection has no new one to offer."""
+
+    @functools.wraps(method)
+    def wrapper(self: RunStore, *args: P.args, **kwargs: P.kwargs) -> R:
+        if not isinstance(self._db, ConnectionPool):
+            return method(self, *args, **kwargs)
+        return retry_transient(lambda: method(self, *args, **kwargs),
+                               what=f"crawl run: {method.__name__}")
+
+    return wrapper
+
+Owner = tuple[str, int]  # the hostname and pid of the task process running a run
+# An update made for an owner applies only while the run is still that owner's.
+OWNED = sql.SQL(" AND (%(owner_host)s::text IS NULL"
+                " OR (hostname = %(owner_host)s AND pid = %(owner_pid)s))")
+
+
+def _owner(owner: Owner | None) -> dict[str, Any]:
+    return {"owner_host": owner[0] if owner else None, "owner_pid": owner[1] if owner else None}
 
 
 class RunStore:
@@ -44,11 +77,19 @@ class RunStore:
         assert row is not None
         return int(row[0])
 
+    @_retried
     def set_deep(self, run_id: int, deep: bool) -> None:
         """Record whether the run fetches every page of every thread."""
         with transaction(self._db) as conn:
             conn.execute("UPDATE crawl_runs SET deep = %s WHERE id = %s", (deep, run_id))
 
+    def set_terms_override(self, run_id: int, override: dict[str, Any]) -> None:
+        """Record the operator's override of the source's terms note (migration 0007)."""
+        with transaction(self._db) as conn:
+            conn.execute("UPDATE crawl_runs SET terms_override = %s WHERE id = %s",
+                         (Jsonb(override), run_id))
+
+    @_retried
     def last_deep(self, source: str) -> datetime | None:
         """When the source's last successful deep run finished, or None."""
         with transaction(self._db) as conn:
@@ -57,6 +98,7 @@ class RunStore:
                 " WHERE source = %s AND deep AND status = 'succeeded'", (source,)).fetchone()
         return row[0] if row else None
 
+    @_retried
     def start(
         self, run_id: int, task_id: str | None, hostname: str | None, pid: int | None
     ) -> None:
@@ -71,26 +113,34 @@ class RunStore:
                 (task_id, hostname, pid, run_id),
             )
 
-    def progress(self, run_id: int, pages: int, items: int, errors: int) -> None:
-        """Record the running totals so far."""
+    @_retried
+    def progress(self, run_id: int, pages: int, items: int, errors: int,
+                 owner: Owner | None = None) -> None:
+        """Record the running totals so far (with ``owner``: only while the run is its)."""
         with transaction(self._db) as conn:
             conn.execute(
-                "UPDATE crawl_runs SET pages = %s, items = %s, errors = %s WHERE id = %s",
-                (pages, items, errors, run_id),
+                sql.SQL("UPDATE crawl_runs SET pages = %(pages)s, items = %(items)s,"
+                        " errors = %(errors)s WHERE id = %(id)s{}").format(OWNED),
+                {"pages": pages, "items": items, "errors": errors, "id": run_id,
+                 **_owner(owner)},
             )
 
-    def note(self, run_id: int, reason: str, counts: dict[str, int] | None = None) -> None:
-        """Set a running run's reason (and counts), e.g. when its shards are planned."""
+    @_retried
+    def note(self, run_id: int, reason: str, counts: dict[str, int] | None = None,
+             owner: Owner | None = None) -> None:
+        """Set a queued or running run's reason (and counts), e.g. when its shards are
+        planned; a finished run keeps its own (with ``owner``: only while the run is its)."""
         counts = {k: v for k, v in (counts or {}).items() if k in COUNT_COLUMNS}
         sets = sql.SQL("").join(
             sql.SQL(", {} = {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in counts)
         with transaction(self._db) as conn:
             conn.execute(
-                sql.SQL("UPDATE crawl_runs SET reason = %(reason)s{} WHERE id = %(id)s")
-                .format(sets),
-                {"reason": reason, "id": run_id, **counts},
+                sql.SQL("UPDATE crawl_runs SET reason = %(reason)s{} WHERE id = %(id)s"
+                        " AND status IN ('queued', 'running'){}").format(sets, OWNED),
+                {"reason": reason, "id": run_id, **counts, **_owner(owner)},
             )
 
+    @_retried
     def finish(
         self,
         run_id: int,
@@ -100,11 +150,15 @@ class RunStore:
         counts: dict[str, int] | None = None,
         error_reasons: list[dict[str, Any]] | None = None,
         stats: dict[str, Any] | None = None,
+        owner: Owner | None = None,
     ) -> str:
         """Write the final status, counts and error reasons; return the status now stored.
 
         A run already marked 'revoked' or 'timeout' (by someone else) keeps that status and
-        reason; its counts, error reasons and stats are still recorded.
+        reason; its counts, error reasons and stats are still recorded. With ``owner`` (the
+        hostname and pid given to :meth:`start`), a task that is no longer the run's - it
+        froze, its message was delivered again and another worker started the run anew -
+        records nothing, before or after the run's new owner.
         """
         if status not in FINAL_STATUSES:
             raise ValueError(f"not a final status: {status!r} (one of {FINAL_STATUSES})")
@@ -124,25 +178,33 @@ class RunStore:
             " ELSE %(reason)s END,"
             " finished_at = COALESCE(finished_at, now()),"
             " error_reasons = %(error_reasons)s, stats = COALESCE(%(stats)s, stats){counts}"
-            " WHERE id = %(id)s RETURNING status"
-        ).format(counts=sql.SQL("").join(sql.SQL(", ") + s for s in sets))
+            " WHERE id = %(id)s{owned} RETURNING status"
+        ).format(counts=sql.SQL("").join(sql.SQL(", ") + s for s in sets), owned=OWNED)
         params: dict[str, Any] = {
             "status": status,
             "reason": reason,
             "error_reasons": Jsonb(list(error_reasons or [])),
             "stats": Jsonb(stats) if stats is not None else None,
             "id": run_id,
+            **_owner(owner),
             **counts,
         }
         with transaction(self._db) as conn:
             row = conn.execute(query, params).fetchone()
+            if row is None and owner is not None:  # not ours any more: the status as it is
+                row = conn.execute("SELECT status FROM crawl_runs WHERE id = %s",
+                                   (run_id,)).fetchone()
         if row is None:
             raise LookupError(f"no crawl run {run_id}")
         return str(row[0])
 
-    def finish_by_task_id(self, task_id: str, status: str, reason: str | None) -> int:
+    @_retried
+    def finish_by_task_id(self, task_id: str, status: str, reason: str | None,
+                          hostname: str | None = None) -> int:
         """Backstop for a dead worker child: finish the task's run if still queued or running.
 
+        A redelivered task keeps its id: with ``hostname`` (the worker that gave up the
+        task), a run that another worker has started since is left alone.
         Returns how many rows changed (0 when the run had already finished).
         """
         if status not in FINAL_STATUSES:
@@ -151,11 +213,13 @@ class RunStore:
             cur = conn.execute(
                 "UPDATE crawl_runs SET status = %s, reason = %s,"
                 " finished_at = COALESCE(finished_at, now())"
-                " WHERE task_id = %s AND status IN ('queued', 'running')",
-                (status, reason, task_id),
+                " WHERE task_id = %s AND status IN ('queued', 'running')"
+                " AND (%s::text IS NULL OR hostname IS NULL OR hostname = %s)",
+                (status, reason, task_id, hostname, hostname),
             )
             return cur.rowcount
 
+    @_retried
     def get(self, run_id: int) -> dict[str, Any] | None:
         """The run's row as a dict, or None."""
         with transaction(self._db) as conn, conn.cursor(row_factory=dict_row) as cur:

@@ -85,44 +85,71 @@ class ShardStore:
             raise LookupError(f"no shard {shard_no} of run {run_id}")
         return int(row[0])
 
-    def progress(self, run_id: int, shard_no: int, pages: int, items: int, errors: int) -> None:
-        """Record a running shard's totals so far."""
+    def progress(self, run_id: int, shard_no: int, pages: int, items: int, errors: int,
+                 attempt: int | None = None) -> None:
+        """Record a running shard's totals so far (only while ``attempt`` is its latest)."""
         with transaction(self._db) as conn:
             conn.execute(
                 "UPDATE crawl_shards SET pages = %s, items = %s, errors = %s"
-                " WHERE run_id = %s AND shard_no = %s",
-                (pages, items, errors, run_id, shard_no),
+                " WHERE run_id = %s AND shard_no = %s"
+                " AND (%s::int IS NULL OR attempts = %s)",
+                (pages, items, errors, run_id, shard_no, attempt, attempt),
             )
 
-    def finish_by_task_id(self, task_id: str, status: str, reason: str) -> bool:
-        """Backstop for a killed shard task: finish its shard if it is still running."""
+    def interrupt(self, run_id: int, shard_no: int, reason: str, attempt: int) -> bool:
+        """A running shard's attempt was stopped from outside before it finished: the shard
+        is queued again, with the reason, for the attempt its redelivered task makes."""
+        with transaction(self._db) as conn:
+            return bool(conn.execute(
+                "UPDATE crawl_shards SET status = 'queued', reason = %s"
+                " WHERE run_id = %s AND shard_no = %s AND attempts = %s"
+                " AND status = 'running'", (reason, run_id, shard_no, attempt)).rowcount)
+
+    def finish_by_task_id(self, task_id: str, status: str, reason: str,
+                          hostname: str | None = None) -> bool:
+        """Backstop for a killed shard task: finish its shard if it is still running.
+
+        A redelivered task keeps its id: with ``hostname`` (the worker that gave up the
+        task), a shard that another worker has taken over since is left alone.
+        """
         with transaction(self._db) as conn:
             row = conn.execute(
-                "SELECT run_id, shard_no FROM crawl_shards"
-                " WHERE task_id = %s AND status = 'running'", (task_id,)).fetchone()
+                "SELECT run_id, shard_no, attempts FROM crawl_shards"
+                " WHERE task_id = %s AND status = 'running'"
+                " AND (%s::text IS NULL OR hostname = %s)",
+                (task_id, hostname, hostname)).fetchone()
         if row is None:
             return False
-        return self.finish(row[0], row[1], status, reason=reason, counts={}, error_reasons=[])
+        return self.finish(row[0], row[1], status, reason=reason, counts={}, error_reasons=[],
+                           attempt=row[2])
 
     def finish(self, run_id: int, shard_no: int, status: str, *, reason: str | None,
-               counts: dict[str, int], error_reasons: list[dict[str, Any]]) -> bool:
+               counts: dict[str, int], error_reasons: list[dict[str, Any]],
+               attempt: int | None = None) -> bool:
         """Record a shard's end; when it was the run's last open shard, finish the run.
 
-        Returns True when this call finished the run.
+        With ``attempt`` (what :meth:`start` returned), only the shard's latest attempt
+        records its end: a stale one (its worker froze, the shard was delivered again and
+        another worker took it over) changes nothing, whether it ends before or after
+        the attempt that replaced it. Returns True when this call finished the run.
         """
         if status not in FINAL_STATUSES:
             raise ValueError(f"not a final status: {status!r}")
         values = {name: int(counts.get(name, 0)) for name in COUNT_COLUMNS}
         with transaction(self._db) as conn:
             conn.execute("SELECT 1 FROM crawl_runs WHERE id = %s FOR UPDATE", (run_id,))
-            conn.execute(
+            updated = conn.execute(
                 sql.SQL("UPDATE crawl_shards SET status = %(status)s, reason = %(reason)s,"
                         " finished_at = now(), error_reasons = %(reasons)s, {}"
                         " WHERE run_id = %(run_id)s AND shard_no = %(shard_no)s"
+                        " AND (%(attempt)s::int IS NULL OR attempts = %(attempt)s)"
                         ).format(ASSIGN_COUNTS),
                 {**values, "status": status, "reason": reason, "run_id": run_id,
-                 "shard_no": shard_no, "reasons": Jsonb(error_reasons[:MAX_REASONS])},
-            )
+                 "shard_no": shard_no, "reasons": Jsonb(error_reasons[:MAX_REASONS]),
+                 "attempt": attempt},
+            ).rowcount
+            if not updated:
+                return False  # a stale attempt (or no such shard): nothing to record
             return _finish_run_if_complete(conn, run_id)
 
 
