@@ -15,7 +15,7 @@ from crawler.storage.migrate import alembic_config, current, head, sqlalchemy_ur
 
 TABLES = {"sources", "crawl_runs", "crawl_shards", "threads", "posts", "post_versions",
           "crawl_totals", "alerts_sent", "near_duplicate_clusters", "post_minhash",
-          "post_minhash_bands", "alembic_version"}
+          "post_minhash_bands", "analyst_regions", "export_audit", "alembic_version"}
 
 
 def tables(url: str) -> set[str]:
@@ -42,7 +42,7 @@ def test_upgrade_is_idempotent(make_database: Callable[[], str]) -> None:
     url = make_database()
     assert current(url) is None
     upgrade(url)
-    assert current(url) == head() == "0006"
+    assert current(url) == head() == "0007"
     upgrade(url)
     assert current(url) == head()
     assert tables(url) == TABLES

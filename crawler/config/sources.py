@@ -28,6 +28,7 @@ from pydantic import (
 
 from crawler.config.alerts import RegionAlerts
 from crawler.config.social import check_reddit_credentials, check_social_url
+from crawler.config.terms import TermsOverride, check_terms_note, terms_block
 from crawler.config.watchlists import Watchlist, enclosing_codes, merge_watchlists
 from crawler.extract.engines.selectors import SelectorConfig
 from crawler.extract.render import (
@@ -65,6 +66,10 @@ KIND_PLATFORMS: dict[str, str] = {"feed": "news", "rendered": "forum"}
 
 class ConfigError(Exception):
     """A sources file that cannot be used; ``str()`` is one line meant for the user."""
+
+
+CREDENTIALS_IN_URL = ("a user name or password in the URL is not supported: pantau crawls "
+                      "public pages only (docs/security.md)")
 
 
 class _Strict(BaseModel):
@@ -109,6 +114,9 @@ class Politeness(_Strict):
 class Source(_Strict):
     """One crawlable place: a forum, a feed, a channel."""
 
+    # a traceback of a bad definition must not print its values (a URL may hold a secret)
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+
     name: Annotated[str, Field(description="Unique name, lowercase, e.g. forum-kalteng.")]
     kind: SourceKind = "forum"
     engine: str | None = Field(
@@ -145,6 +153,29 @@ class Source(_Strict):
     watchlists: list[Watchlist] = Field(
         default=[], description="Terms that flag this source's posts, besides those of its "
         "region and enclosing regions, which loading the file adds here (docs/sources.md).")
+    terms: str | None = Field(
+        default=None, description="A note on the site's terms, e.g. 'site forbids automated "
+        "crawling': the source is blocked (not crawled, not scheduled) unless "
+        "terms_override is given (crawler/config/terms.py).")
+    terms_override: TermsOverride | None = Field(
+        default=None, description="The operator's decision to crawl despite the terms note: "
+        "by, reason and date, all required; logged and stored on every run.")
+
+    @field_validator("terms")
+    @classmethod
+    def _terms_note(cls, value: str | None) -> str | None:
+        return check_terms_note(value)
+
+    @model_validator(mode="after")
+    def _override_needs_terms(self) -> Source:
+        if self.terms_override is not None and self.terms is None:
+            raise ValueError("terms_override without terms: write the terms note it overrides")
+        return self
+
+    @property
+    def terms_block(self) -> str | None:
+        """Why this source may not be crawled (terms note without override), or None."""
+        return terms_block(self.terms, self.terms_override)
 
     @field_validator("region", mode="before")
     @classmethod
@@ -160,6 +191,15 @@ class Source(_Strict):
     def _has_a_spider(self) -> Source:
         self.spider  # noqa: B018 - raises ConfigError for a kind or engine without a spider
         return self
+
+    @field_validator("url")
+    @classmethod
+    def _no_credentials(cls, value: HttpUrl) -> HttpUrl:
+        # A page behind a password is not public, and the URL would carry the password into
+        # the task message, Flower, logs and the database (docs/security.md).
+        if value.username is not None or value.password is not None:
+            raise ValueError(CREDENTIALS_IN_URL)
+        return value
 
     @field_validator("url")
     @classmethod
@@ -286,6 +326,12 @@ class SourcesFile(_Strict):
         levels = [by_code[c].watchlists for c in reversed(enclosing_codes(code)) if c in by_code]
         return merge_watchlists(*levels)
 
+    def region_for(self, code: str) -> Region | None:
+        """The innermost region of this file that is or encloses ``code`` (None: none)."""
+        by_code = {region.code: region for region in self.regions}
+        found = [by_code[c] for c in enclosing_codes(code) if c in by_code]
+        return found[-1] if found else None
+
     def source(self, name: str) -> Source:
         """The source called ``name``, or a ConfigError that suggests a close name."""
         by_name = {s.name: s for s in self.sources()}
@@ -301,7 +347,7 @@ NESTED: dict[str, type[BaseModel]] = {
     "regions": Region, "sources": Source, "limits": Limits, "politeness": Politeness,
     "alerts": RegionAlerts, "schedule": Schedule, "windows": EventWindow,
     "render": RenderConfig, "scroll": ScrollStep, "click_more": ClickMoreStep,
-    "watchlists": Watchlist,
+    "watchlists": Watchlist, "terms_override": TermsOverride,
 }
 
 

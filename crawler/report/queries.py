@@ -75,12 +75,14 @@ class Queries:
 
     def top_flagged(self, limit: int) -> list[dict[str, Any]]:
         """The flagged posts with the most flags, then the largest near-duplicate cluster,
-        then the latest; raw rows for crawler.report.redact."""
+        then the latest; raw rows for crawler.report.redact. The cluster's size comes from
+        ``v_near_duplicate_clusters``: for an office login, its copies in the regions it
+        may read (migration 0007)."""
         query = sql.SQL("""
             SELECT p.uid, {t} AS at, p.source, p.platform, p.author_key, p.watchlist_flags,
                    p.title, p.body_text, p.url, p.cluster_id, c.size AS cluster_size,
                    p.deleted_at IS NOT NULL AS deleted
-            FROM posts p LEFT JOIN near_duplicate_clusters c ON c.id = p.cluster_id
+            FROM posts p LEFT JOIN v_near_duplicate_clusters c ON c.cluster_id = p.cluster_id
             WHERE {where} AND {f}
             ORDER BY cardinality(p.watchlist_flags) DESC, c.size DESC NULLS LAST, 2 DESC, 1
             LIMIT %(limit)s""").format(t=T, where=self.where, f=FLAGGED)

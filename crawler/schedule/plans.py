@@ -27,8 +27,10 @@ class SourcePlan:
 
     @property
     def scheduled(self) -> bool:
-        """Whether the beat crawls this source: enabled and with a schedule."""
-        return self.source.enabled and self.schedule is not None
+        """Whether the beat crawls this source: enabled, not blocked by its terms note
+        (crawler/config/terms.py) and with a schedule."""
+        return (self.source.enabled and self.source.terms_block is None
+                and self.schedule is not None)
 
     @cached_property
     def timetable(self) -> Timetable | None:
@@ -44,6 +46,13 @@ def source_plans(parsed: SourcesFile) -> list[SourcePlan]:
                    region.timezone)
         for region in parsed.regions for source in region.sources
     ]
+
+
+def blocked_plans(parsed: SourcesFile) -> dict[str, str]:
+    """Sources with a schedule that the beat skips for their terms note: name -> reason."""
+    return {plan.source.name: plan.source.terms_block for plan in source_plans(parsed)
+            if plan.source.enabled and plan.schedule is not None
+            and plan.source.terms_block is not None}
 
 
 def scheduled_plans(parsed: SourcesFile) -> list[SourcePlan]:

@@ -161,15 +161,16 @@ $$
 """  # noqa: S608 - only this module's constants are interpolated
 
 
-def text_search_config() -> str:
-    """``indonesian`` when the server has it (PostgreSQL 13+), else ``simple``."""
+def has_indonesian_search() -> bool:
+    """Whether the server has the ``indonesian`` text search configuration (PostgreSQL 13+)."""
     found = op.get_bind().execute(
         sa.text("SELECT 1 FROM pg_ts_config WHERE cfgname = 'indonesian'")).first()
-    return "indonesian" if found else "simple"
+    return found is not None
 
 
 def upgrade() -> None:
-    document = DOCUMENT.format(config=text_search_config())
+    # one of two names written here: nothing read from the server becomes SQL text
+    document = DOCUMENT.format(config="indonesian" if has_indonesian_search() else "simple")
     for statement in (REGION_TIMEZONE, DAILY_VOLUME, FLAGGED_POSTS, THREAD_ACTIVITY, CLUSTERS,
                       POST_SEARCH.format(document=document),
                       *(index.format(document=document) for index in INDEXES), CREATE_ROLE):
