@@ -1,13 +1,18 @@
-"""Indonesian and English strings of reports and of the `pantau report`/`export` messages.
+"""Indonesian and English strings of reports and of every `pantau` command's messages.
 
-``text(key, lang, **values)`` formats one entry of ``CATALOG``; the language is the
-command's ``--lang``, else ``PANTAU_LANG`` (default ``id``). Every key has both languages
-(tests/test_report_i18n.py checks it and that the placeholders agree).
+``text(key, lang, **values)`` formats one entry of ``CATALOG`` (the report's strings here,
+the commands' from crawler.i18n_cli); ``say(key, **values)`` does it in the command's
+language: its ``--lang`` where it has one (:func:`choose_lang`), else ``PANTAU_LANG``
+(default ``id``). Every key has both languages with the same placeholders
+(tests/test_i18n_cli.py, tests/test_report_units.py).
 """
 
 from __future__ import annotations
 
+import os
 from typing import Literal
+
+from crawler.i18n_cli import CLI_CATALOG
 
 Lang = Literal["id", "en"]
 LANGS: tuple[Lang, ...] = ("id", "en")
@@ -145,6 +150,10 @@ CATALOG: dict[str, dict[Lang, str]] = {
                    "en": "the database has no report views yet (migration 0006)"},
     "old_schema_hint": {"id": "jalankan `pantau db migrate`", "en": "run `pantau db migrate`"},
 }
+_SHARED = set(CATALOG) & set(CLI_CATALOG)
+assert not _SHARED, f"keys in both catalogues: {_SHARED}"
+CATALOG.update(CLI_CATALOG)
+_chosen: list[Lang] = []  # the --lang of the running command, if it has one
 
 
 def text(key: str, lang: Lang, **values: object) -> str:
@@ -159,3 +168,35 @@ def resolve_lang(option: str | None) -> Lang:
     from crawler.config.settings import get_settings
 
     return get_settings().lang
+
+
+def choose_lang(lang: Lang) -> Lang:
+    """Make ``lang`` (a command's ``--lang``) the language of this process's messages."""
+    _chosen[:] = [lang]
+    return lang
+
+
+def reset_lang() -> None:
+    """Forget a chosen language (each command invocation starts from PANTAU_LANG)."""
+    _chosen.clear()
+
+
+def cli_lang() -> Lang:
+    """The language of command messages: the chosen ``--lang``, else ``PANTAU_LANG``.
+
+    Never raises: with settings that do not validate (their error is being printed), the
+    ``PANTAU_LANG`` variable itself decides, else Indonesian.
+    """
+    if _chosen:
+        return _chosen[0]
+    try:
+        from crawler.config.settings import get_settings
+
+        return get_settings().lang
+    except Exception:
+        return _BY_NAME.get(os.environ.get("PANTAU_LANG", "").strip().lower(), "id")
+
+
+def say(key: str, **values: object) -> str:
+    """The catalog entry ``key`` in the command's language (:func:`cli_lang`)."""
+    return text(key, cli_lang(), **values)

@@ -19,10 +19,9 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 PROJECT_URL = "https://github.com/pantau-crawler/pantau"
-CONTACT_HINT = (
-    "put your office's contact (a web address or an e-mail) in PANTAU_USER_AGENT, e.g. "
-    "'pantau/0.1 (+https://diskominfo.kalteng.go.id/pantau; humas@kalteng.go.id)'"
-)
+CONTACT_EXAMPLE = "'pantau/0.1 (+https://diskominfo.kalteng.go.id/pantau; humas@kalteng.go.id)'"
+CONTACT_HINT = ("put your office's contact (a web address or an e-mail) in PANTAU_USER_AGENT, "
+                f"e.g. {CONTACT_EXAMPLE}")
 DEFAULT_NO_PROXY = "localhost,127.0.0.0/8,::1"
 _PROXY_DECIDED_FOR = "pantau_proxy_host"  # request.meta: the host ProxyMiddleware chose for
 

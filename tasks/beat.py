@@ -7,9 +7,10 @@ sources file at its first tick, whenever the file's content changed (checked eve
 ``PANTAU_SCHEDULE_RELOAD`` seconds) and on SIGHUP; a file with a mistake is logged and the
 current schedule kept. Workers need no restart: every message carries its source.
 
-Each message of a slot expires at the source's next slot, so a slot no worker took in time
-is dropped instead of piling up behind a busy queue, and carries its slot time in the header
-``pantau_slot``.
+Every sync also writes the maintenance entries (``pantau.enrich``, ``pantau.purge_raw``;
+tasks/beat_maintenance.py). Each message of a slot expires at the source's next slot, so a
+slot no worker took in time is dropped instead of piling up behind a busy queue, and carries
+its slot time in the header ``pantau_slot``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from redbeat import RedBeatScheduler
 from crawler.config.settings import get_settings
 from crawler.config.sources import ConfigError, load_sources
 from tasks.beat_entries import SourceEntry, WindowedSchedule, sync_schedule
+from tasks.beat_maintenance import sync_maintenance
 
 log = get_logger("pantau.beat")
 RELOAD = threading.Event()  # set by SIGHUP: sync at the next tick
@@ -82,8 +84,9 @@ class PantauScheduler(RedBeatScheduler):
         if path is None:
             if self._digest is None:
                 log.warning("beat: no sources file (PANTAU_CONFIG); only the entries already "
-                            "in Redis are scheduled")
+                            "in Redis and the maintenance tasks are scheduled")
                 self._digest = ""
+                sync_maintenance(self.app, None)
             return False
         return self._sync_from(Path(path), forced)
 
@@ -103,7 +106,11 @@ class PantauScheduler(RedBeatScheduler):
             log.error("beat: schedule not reloaded, the current one stays: %s", err)
             return False
         report = sync_schedule(self.app, parsed)
-        log.info("beat: schedule synced from %s: %s", path, report.summary())
+        for name, reason in report.blocked.items():
+            log.warning("beat: source %s not scheduled: %s", name, reason)
+        upkeep = sync_maintenance(self.app, parsed)
+        log.info("beat: schedule synced from %s: %s; maintenance: %s", path, report.summary(),
+                 upkeep.summary())
         return True
 
     def apply_async(self, entry: Any, producer: Any = None, advance: bool = True,

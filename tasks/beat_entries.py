@@ -22,7 +22,7 @@ from redbeat.schedulers import RedBeatSchedulerEntry, ensure_conf, get_redis
 
 from crawler.config.sources import SourcesFile
 from crawler.schedule.model import Schedule
-from crawler.schedule.plans import SourcePlan, scheduled_plans
+from crawler.schedule.plans import SourcePlan, blocked_plans, scheduled_plans
 from crawler.schedule.timetable import Timetable
 from tasks.app import crawl_queue
 
@@ -157,31 +157,44 @@ class SyncReport:
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    # scheduled sources left out for their terms note: name -> reason (crawler/config/terms.py)
+    blocked: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> str:
-        """``2 added, 1 changed, 0 removed, 5 unchanged``."""
+        """``2 added, 1 changed, 0 removed, 5 unchanged`` (``, 1 blocked by terms``)."""
+        blocked = f", {len(self.blocked)} blocked by terms" if self.blocked else ""
         return (f"{len(self.added)} added, {len(self.changed)} changed, "
-                f"{len(self.removed)} removed, {len(self.unchanged)} unchanged")
+                f"{len(self.removed)} removed, {len(self.unchanged)} unchanged{blocked}")
 
 
-def entry_keys(app: Celery) -> set[str]:
-    """The Redis keys of the source entries now stored (indexed or not)."""
+def entry_keys(app: Celery, kind: str = ENTRY_PREFIX) -> set[str]:
+    """The Redis keys of the entries of ``kind`` (source entries) now stored (indexed or not)."""
     conf = ensure_conf(app)
     client = get_redis(app)
-    prefix = conf.key_prefix + ENTRY_PREFIX
+    prefix = conf.key_prefix + kind
     indexed = {k for k in client.zrange(conf.schedule_key, 0, -1) if k.startswith(prefix)}
     return indexed | set(client.scan_iter(match=prefix + "*"))
 
 
 def sync_schedule(app: Celery, parsed: SourcesFile, now: datetime | None = None) -> SyncReport:
     """Make the beat's source entries in Redis match ``parsed``; idempotent."""
+    report = sync_entries(app, ENTRY_PREFIX,
+                          [entry_for(app, p) for p in scheduled_plans(parsed)], now)
+    report.blocked = blocked_plans(parsed)
+    return report
+
+
+def sync_entries(app: Celery, kind: str, entries: list[SourceEntry],
+                 now: datetime | None = None) -> SyncReport:
+    """Make the stored entries named ``kind``... match ``entries``: add, rewrite (keeping
+    when they last fired), remove the others; idempotent."""
     conf = ensure_conf(app)
     client = get_redis(app)
     now = now or datetime.now(UTC)
     report = SyncReport()
-    wanted = {entry.key: entry for entry in (entry_for(app, p) for p in scheduled_plans(parsed))}
+    wanted = {entry.key: entry for entry in entries}
     for key, entry in wanted.items():
-        name = entry.name.removeprefix(ENTRY_PREFIX)
+        name = entry.name.removeprefix(kind)
         stored = client.hget(key, "definition")
         new = json.loads(json.dumps(entry.definition(), cls=PantauJSONEncoder))
         if stored is not None and json.loads(stored) == new:
@@ -194,16 +207,17 @@ def sync_schedule(app: Celery, parsed: SourcesFile, now: datetime | None = None)
         entry.last_run_at = last or now  # a new entry fires first at its next slot
         entry.save()
         (report.changed if stored is not None else report.added).append(name)
-    for key in sorted(entry_keys(app) - set(wanted)):
+    for key in sorted(entry_keys(app, kind) - set(wanted)):
         with client.pipeline() as pipe:
             pipe.zrem(conf.schedule_key, key)
             pipe.delete(key)
             pipe.execute()
-        report.removed.append(key.removeprefix(conf.key_prefix + ENTRY_PREFIX))
+        report.removed.append(key.removeprefix(conf.key_prefix + kind))
     return report
 
 
-def stored_state(app: Celery, name: str, client: Any = None) -> dict[str, Any]:
+def stored_state(app: Celery, name: str, client: Any = None,
+                 kind: str = ENTRY_PREFIX) -> dict[str, Any]:
     """A source entry's state in Redis, or ``{}`` if it has none: ``last_run_at`` (when it
     last fired, or was added), ``due_at``, ``runs`` (fires so far) and ``last_fired``.
 
@@ -211,7 +225,7 @@ def stored_state(app: Celery, name: str, client: Any = None) -> dict[str, Any]:
     """
     conf = ensure_conf(app)
     client = client or get_redis(app)
-    key = conf.key_prefix + ENTRY_PREFIX + name
+    key = conf.key_prefix + kind + name
     if not client.exists(key):
         return {}
     meta = SourceEntry.decode_meta(client.hget(key, "meta"))

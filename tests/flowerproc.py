@@ -67,4 +67,5 @@ def flower_env(base: dict[str, str], **extra: str) -> dict[str, str]:
     env = {k: v for k, v in base.items() if not k.startswith("FLOWER_")}
     env.update(PANTAU_FLOWER_BASIC_AUTH=f"{USER}:{PASSWORD}", **extra)
     env.setdefault("PATH", os.environ.get("PATH", "/usr/bin:/bin"))
+    env.setdefault("PANTAU_LANG", "en")  # the tests read `pantau flower`'s English line
     return env

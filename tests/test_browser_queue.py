@@ -46,10 +46,13 @@ def test_router_sends_a_crawl_to_its_sources_queue(task: str, source: dict[str, 
 
 
 def test_worker_queues() -> None:
-    assert worker_queues(["62"], [], browser=False) == ["crawl.default", "crawl.62"]
+    assert worker_queues(["62"], [], browser=False) == ["crawl.default", "crawl.62",
+                                                        "maintenance"]
+    assert worker_queues(["62"], [], browser=False, maintenance=False) == [
+        "crawl.default", "crawl.62"]
     assert worker_queues(["62", "63", "62"], ["extra"], browser=True) == [
         "crawl.default", "crawl.62", "crawl.63", "browser.default", "browser.62",
-        "browser.63", "extra"]
+        "browser.63", "maintenance", "extra"]
 
 
 def test_browser_worker_without_chromium_is_one_line(tmp_path: Path) -> None:
@@ -91,5 +94,5 @@ def test_started_workers_consume_their_queues(database: str, redis_url: str,
         browser = _active_queues(client, browser_node)
         plain = _active_queues(client, plain_node)
     assert browser == {"crawl.default", "crawl.62", "crawl.63", "browser.default",
-                       "browser.62", "browser.63"}
-    assert plain == {"crawl.default", "crawl.62"}
+                       "browser.62", "browser.63", "maintenance"}
+    assert plain == {"crawl.default", "crawl.62", "maintenance"}

@@ -16,6 +16,7 @@ def pantau(*args: str, env: dict[str, str] | None = None,
            timeout: float = 60) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     base["PANTAU_ALLOWED_NETWORKS"] = "127.0.0.0/8,::1"  # the tests' sites are on loopback
+    base["PANTAU_LANG"] = "en"  # the messages asserted are the English ones (default: id)
     return subprocess.run([sys.executable, "-m", "crawler", *args], env={**base, **(env or {})},
                           capture_output=True, text=True, timeout=timeout, check=False)
 

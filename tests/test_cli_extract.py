@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import http.server
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -85,3 +87,47 @@ def test_extract_and_detection_pass_the_ssrf_guard(forum: DemoForumServer, tmp_p
     crawl = pantau("crawl", forum.url, env={**unreachable(tmp_path), **closed})
     assert "refused 127.0.0.1" in crawl.stderr
     assert "detected engine" not in crawl.stdout
+
+
+def test_a_redirect_of_the_single_page_fetch_passes_the_ssrf_guard() -> None:
+    """`pantau extract URL` follows a redirect only to an address the guard allows: the
+    target is checked before anything connects to it (crawler/cli/fetch.py)."""
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(f"{self.server.server_address[0]}{self.path}")  # type: ignore[index]
+            if self.path == "/hop":
+                self.send_response(302)
+                self.send_header("Location", f"http://127.0.0.2:{inner.server_port}/inside")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            else:
+                body = b"<html><body><p>inside</p></body></html>"
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    outer = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    inner = http.server.ThreadingHTTPServer(("127.0.0.2", 0), Handler)
+    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in (outer, inner)]
+    for thread in threads:
+        thread.start()
+    try:
+        url = f"http://127.0.0.1:{outer.server_port}/hop"
+        refused = pantau("extract", url, env={"PANTAU_ALLOWED_NETWORKS": "127.0.0.1/32"})
+        assert refused.returncode == 2, refused.stderr
+        assert "refused 127.0.0.2: loopback address" in refused.stderr
+        assert "Traceback" not in refused.stderr
+        assert hits == ["127.0.0.1/hop"]  # the redirect target was never connected to
+        followed = pantau("extract", url, env={"PANTAU_ALLOWED_NETWORKS": "127.0.0.0/8"})
+        assert "refused" not in followed.stderr  # the control: allowed, it is followed
+        assert hits == ["127.0.0.1/hop", "127.0.0.1/hop", "127.0.0.2/inside"]
+    finally:
+        for server in (outer, inner):
+            server.shutdown()
+            server.server_close()

@@ -20,6 +20,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 def demo_env(state: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     env["PANTAU_STATE_DIR"] = str(state)
+    env["PANTAU_LANG"] = "en"  # the summary lines asserted are the English ones
     return env
 
 

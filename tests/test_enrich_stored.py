@@ -57,7 +57,8 @@ def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
 def cli_env(database: str, config: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     env.update(PANTAU_DATABASE_URL=database, PANTAU_REDIS_URL="redis://127.0.0.1:6379/0",
-               PANTAU_CONFIG=str(config), PANTAU_ENRICH_BATCH_SIZE="7", COLUMNS="200")
+               PANTAU_CONFIG=str(config), PANTAU_ENRICH_BATCH_SIZE="7", COLUMNS="200",
+               PANTAU_LANG="en")  # the messages asserted are the English ones
     return env
 
 

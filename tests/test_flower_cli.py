@@ -70,7 +70,8 @@ def test_flower_argv(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _pantau(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     base = {"PATH": "/usr/bin:/bin", "PANTAU_REDIS_URL": "redis://127.0.0.1:1/0",
-            "PANTAU_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
+            "PANTAU_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+            "PANTAU_LANG": "en"}  # the English lines are asserted
     return subprocess.run([sys.executable, "-m", "crawler", "flower", *args],
                           env={**base, **env}, capture_output=True, text=True, timeout=60,
                           check=False)

@@ -49,25 +49,25 @@ REPORT = ("report", "--region", "62", "--event", "2019-04-17")
 
 @pytest.mark.parametrize(("args", "env", "lines"), [
     (("report", "--region", "6.2", "--event", "2019-04-17"), {},
-     ["error: --region '6.2' bukan kode Kemendagri",
-      "hint: contoh: --region 62 atau --region 62.71"]),
+     ["galat: --region '6.2' bukan kode Kemendagri",
+      "saran: contoh: --region 62 atau --region 62.71"]),
     ((*REPORT[:3], "--event", "17-04-2019", "--lang", "en"), {},
      ["error: --event '17-04-2019' is not a date", "hint: use e.g. --event 2019-04-17"]),
     ((*REPORT, "--before", "0d"), {"PANTAU_LANG": "en"},
      ["error: --before '0d' is not a duration between 1h and 366d",
       "hint: use e.g. --before 14d, 2w or 36h"]),
     ((*REPORT, "--after", "2y"), {},
-     ["error: --after '2y' bukan lama waktu antara 1h dan 366d",
-      "hint: contoh: --after 14d, 2w atau 36h"]),
+     ["galat: --after '2y' bukan lama waktu antara 1h dan 366d",
+      "saran: contoh: --after 14d, 2w atau 36h"]),
     (("export", "--format", "parquet"), {"PANTAU_LANG": "en"},
      ["error: Parquet cannot be written to standard output", "hint: give -o FILE.parquet"]),
     (("export", "--format", "jsonl", "--bom"), {},
-     ["error: --bom hanya untuk --format csv", "hint: hapus --bom, atau pakai --format csv"]),
+     ["galat: --bom hanya untuk --format csv", "saran: hapus --bom, atau pakai --format csv"]),
     (("export", "--since", "2019-05-01", "--until", "2019-04-01", "--lang", "en"), {},
      ["error: --since 2019-05-01 is not before --until 2019-04-01", "hint: swap them"]),
     (("export", "--since", "kemarin"), {},
-     ["error: --since 'kemarin' bukan tanggal maupun umur",
-      "hint: contoh: --since 2019-04-01, '2019-04-01 08:00+07:00' atau 7d"]),
+     ["galat: --since 'kemarin' bukan tanggal maupun umur",
+      "saran: contoh: --since 2019-04-01, '2019-04-01 08:00+07:00' atau 7d"]),
     (("export", "--timezone", "WITA", "--lang", "en"), {},
      ["error: --timezone 'WITA' is not an IANA time zone name",
       "hint: e.g. --timezone Asia/Makassar (WITA)"]),
@@ -85,7 +85,7 @@ def test_missing_folder_and_existing_file(capsys: pytest.CaptureFixture[str],
                                           tmp_path: Path) -> None:
     code, stderr = in_process(capsys, monkeypatch, *REPORT, "-o",
                               str(tmp_path / "no" / "r.html"))
-    assert (code, stderr[0]) == (2, f"error: folder {tmp_path / 'no'} tidak ada")
+    assert (code, stderr[0]) == (2, f"galat: folder {tmp_path / 'no'} tidak ada")
     existing = tmp_path / "r.html"
     existing.write_text("keep")
     code, stderr = pantau(*REPORT, "-o", str(existing), "--lang", "en")
@@ -100,8 +100,8 @@ def test_old_schema_and_unknown_source(make_database: Callable[[], str],
     old = make_database()
     upgrade(old, "0005")
     code, stderr = pantau(*REPORT, "--format", "json", database=old)
-    assert (code, stderr) == (2, ["error: database belum punya view laporan (migrasi 0006)",
-                                  "hint: jalankan `pantau db migrate`"])
+    assert (code, stderr) == (2, ["galat: database belum punya view laporan (migrasi 0006)",
+                                  "saran: jalankan `pantau db migrate`"])
     code, stderr = pantau("export", "--source", "forum-tidak-ada", "--lang", "en",
                           database=migrated_database)
     assert (code, stderr) == (2, ["error: unknown source: forum-tidak-ada",

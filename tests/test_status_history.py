@@ -113,11 +113,13 @@ def test_health_state_words() -> None:
 
 def test_time_formats() -> None:
     now = _at(0)
-    assert ago(None) == "never"
-    assert ago(now - timedelta(seconds=42), now) == "42s ago"
-    assert ago(now - timedelta(minutes=12, seconds=5), now) == "12m ago"
-    assert ago(now - timedelta(hours=3), now) == "3h ago"
-    assert ago(now - timedelta(days=2, hours=5), now) == "2d ago"
+    assert ago(None, lang="en") == "never"
+    assert ago(now - timedelta(seconds=42), now, "en") == "42s ago"
+    assert ago(now - timedelta(minutes=12, seconds=5), now, "en") == "12m ago"
+    assert ago(now - timedelta(hours=3), now, "en") == "3h ago"
+    assert ago(now - timedelta(days=2, hours=5), now, "en") == "2d ago"
+    assert ago(now - timedelta(hours=3), now, "id") == "3h lalu"
+    assert ago(None, lang="id") == "tidak pernah"
     assert duration(None) == "-"
     assert duration(42.04) == "42.0s"
     assert duration(725) == "12m05s"
@@ -127,7 +129,7 @@ def test_time_formats() -> None:
 def _status(database: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"PATH": "/usr/bin:/bin", "PANTAU_DATABASE_URL": database,
            "PANTAU_REDIS_URL": "redis://127.0.0.1:1/0", "PANTAU_STATE_DIR": str(tmp_path),
-           "COLUMNS": "220"}
+           "COLUMNS": "220", "PANTAU_LANG": "en"}  # the tables' English words are asserted
     return subprocess.run([sys.executable, "-m", "crawler", "status", *args], env=env,
                           capture_output=True, text=True, timeout=60, check=False)
 

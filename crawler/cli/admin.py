@@ -12,6 +12,7 @@ from rich.table import Table
 from crawler.cli.services import connected_settings
 from crawler.config.settings import get_settings
 from crawler.config.sources import load_sources
+from crawler.i18n import say
 
 console = Console(highlight=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -39,20 +40,27 @@ def migrate() -> None:
     url = connected_settings().database_url
     assert url is not None
     upgrade(url)
-    console.print(f"database at revision [bold]{current(url)}[/]")
+    console.print(say("db_revision", revision=current(url)))
 
 
 @sources_app.command("validate")
 def validate(file: Annotated[Path, typer.Argument(help="The sources YAML file.")]) -> None:
     """Check a sources file; print its regions and sources, or the first mistake."""
     parsed = load_sources(file)
-    table = Table("region", "source", "kind", "engine", "url", "authors", title=str(file))
+    table = Table(*(say(f"col_{c}") for c in ("region", "source", "kind", "engine", "url",
+                                                 "authors")), title=str(file))
     for source in parsed.sources():
         table.add_row(source.region, source.name, source.kind, source.engine or "-",
                       str(source.url), source.authors)
     console.print(table)
-    console.print(f"[green]ok[/]: {len(parsed.regions)} regions, "
-                  f"{len(parsed.sources())} sources")
+    for source in parsed.sources():  # per-source terms (crawler/config/terms.py)
+        if source.terms_block is not None:
+            console.print(say("terms_blocked", source=source.name, reason=source.terms_block))
+        elif source.terms_override is not None:
+            console.print(say("terms_overridden", source=source.name, terms=source.terms,
+                              override=source.terms_override.describe()))
+    console.print(say("validate_ok", regions=len(parsed.regions),
+                      sources=len(parsed.sources())))
 
 
 @services_app.command("status")
@@ -64,7 +72,8 @@ def services_status() -> None:
     for name, service in (("PostgreSQL", EmbeddedPostgres(state)), ("Redis", EmbeddedRedis(state))):
         running = service.is_running()
         where = service.url if running else "-"
-        console.print(f"{name}: {'[green]running[/]' if running else 'stopped'} {where}")
+        state_text = f"[green]{say('running')}[/]" if running else say("stopped")
+        console.print(f"{name}: {state_text} {where}")
 
 
 @services_app.command("stop")
@@ -75,4 +84,4 @@ def services_stop() -> None:
     state = get_settings().state_dir
     EmbeddedRedis(state).stop()
     EmbeddedPostgres(state).stop()
-    console.print(f"embedded services in {state} stopped")
+    console.print(say("services_stopped", state=state))

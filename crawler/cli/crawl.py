@@ -18,7 +18,8 @@ from crawler.cli.errors import UserError
 from crawler.cli.services import connected_settings, require_schema
 from crawler.config.settings import Settings, get_settings
 from crawler.config.sources import Source, load_sources
-from crawler.network import CONTACT_HINT, MissingContact, require_contact
+from crawler.i18n import say
+from crawler.network import CONTACT_EXAMPLE, MissingContact, require_contact
 from crawler.storage.db import redact_url
 
 console = Console(highlight=False)
@@ -30,29 +31,50 @@ def resolve_target(target: str, settings: Settings, config: Path | None, region:
     if "://" in target:
         parts = urlsplit(target)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise UserError(f"not a web address: {target}", "use http:// or https:// URLs")
+            raise UserError(say("not_url", url=target), say("not_url_hint"))
         slug = re.sub(r"[^a-z0-9]+", "-", f"{parts.hostname}-{parts.port or ''}".lower())
         source = _validated({
             "name": f"adhoc-{slug.strip('-')}"[:63], "kind": "forum",
             "engine": engine or "auto", "url": target, "region": region or "",
             "authors": authors or "pseudonymize",
         })
+        source = with_region_defaults(source, config or settings.config)
         if source.engine == "auto":  # the options are valid: now look at the site
             source = source.model_copy(update={"engine": detect(target, settings)})
         return source
     if region or engine:
-        raise UserError("--region and --engine apply to URL targets only",
-                        f"change them for {target!r} in the sources file")
+        raise UserError(say("url_options_only"), say("url_options_only_hint", target=target))
     path = config or settings.config
     if path is None:
-        raise UserError(f"{target!r} is not a URL and no sources file is configured",
-                        "pass --config FILE or set PANTAU_CONFIG")
+        raise UserError(say("no_sources_file", target=target), say("config_option_hint"))
     source = load_sources(path).source(target)
     if not source.enabled:
-        raise UserError(f"source {target!r} is disabled in {path}", "set 'enabled: true' there")
+        raise UserError(say("source_disabled", target=target, path=path),
+                        say("source_disabled_hint"))
+    if source.terms_block is not None:  # crawler/config/terms.py
+        raise UserError(say("source_blocked", target=target, reason=source.terms_block,
+                            path=path), say("terms_hint"))
     if authors:
         source = _validated({**source.model_dump(), "authors": authors})
     return source
+
+
+def with_region_defaults(source: Source, path: Path | None) -> Source:
+    """An ad-hoc source of ``--region R`` as if configured under R in the sources file: the
+    watchlists of R and of its enclosing regions there, and their time zone."""
+    if not source.region or path is None:
+        return source
+    parsed = load_sources(path)
+    region = parsed.region_for(source.region)
+    if region is None:
+        console.print(say("region_not_in_file", region=source.region, path=path))
+        return source
+    watchlists = parsed.region_watchlists(source.region)
+    if watchlists:
+        console.print(say("adhoc_watchlists", region=source.region,
+                          names=", ".join(w.name for w in watchlists)))
+    return source.model_copy(update={"watchlists": watchlists,
+                                     "timezone": source.timezone or region.timezone})
 
 
 def detect(url: str, settings: Settings) -> str:
@@ -64,9 +86,8 @@ def detect(url: str, settings: Settings) -> str:
     try:
         engine, reason = detect_engine(fetch_page(url, settings))
     except EngineError as err:
-        raise UserError(str(err), "name it with --engine, or describe the forum with selectors "
-                        "in a sources file (docs/sources.md)") from None
-    console.print(f"detected engine [bold]{engine.name}[/] ({reason})")
+        raise UserError(str(err), say("detect_hint")) from None
+    console.print(say("detected_engine", engine=engine.name, reason=reason))
     return engine.name
 
 
@@ -122,14 +143,12 @@ def crawl(
         except Exception as err:
             store.finish(run_id, "failed", reason=f"could not enqueue: {err}", counts={},
                          error_reasons=[])
-            raise UserError(f"could not enqueue the crawl: {err}",
-                            "is Redis running? check PANTAU_REDIS_URL", code=1) from err
-    console.print(f"crawl of [bold]{source.name}[/] queued on {queue} as run {run_id}")
+            raise UserError(say("enqueue_failed", error=err), say("redis_hint"), code=1) from err
+    console.print(say("crawl_queued", source=source.name, queue=queue, run=run_id))
     if not _worker_listens(queue):
         region = f" --region {source.region}" if source.region else ""
         browser = " --browser" if source.browser else ""
-        console.print(f"[yellow]no worker is serving {queue} right now[/]: start one with "
-                      f"`pantau worker{region}{browser}`")
+        console.print(say("no_worker", queue=queue, command=f"pantau worker{region}{browser}"))
     if wait:
         ok = follow(task_id, run_id, settings)
         raise typer.Exit(0 if ok else 1)
@@ -140,7 +159,7 @@ def require_operator_contact(settings: Settings, url: str) -> None:
     try:
         require_contact(settings.user_agent, url)
     except MissingContact as err:
-        raise UserError(str(err), CONTACT_HINT) from None
+        raise UserError(str(err), say("contact_hint", example=CONTACT_EXAMPLE)) from None
 
 
 def _require_broker() -> None:
@@ -151,8 +170,8 @@ def _require_broker() -> None:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=3)
     except Exception as err:
-        raise UserError(f"cannot reach Redis at {redact_url(app.conf.broker_url)}: {err}",
-                        "is Redis running? check PANTAU_REDIS_URL", code=1) from err
+        raise UserError(say("redis_unreachable_at", url=redact_url(app.conf.broker_url),
+                            error=err), say("redis_hint"), code=1) from err
 
 
 def _worker_listens(queue: str) -> bool:
@@ -171,17 +190,19 @@ def follow(task_id: str, run_id: int, settings: Settings) -> bool:
 
     result = AsyncResult(task_id, app=app)
     columns = (SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
-               TextColumn("{task.fields[pages]} pages · {task.fields[items]} posts · "
-                          "{task.fields[errors]} errors"), TimeElapsedColumn())
+               TextColumn(say("progress_counts", pages="{task.fields[pages]}",
+                              items="{task.fields[items]}", errors="{task.fields[errors]}")),
+               TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
-        bar = progress.add_task("waiting for a worker", total=None, pages=0, items=0, errors=0)
+        bar = progress.add_task(say("waiting_for_worker"), total=None, pages=0, items=0,
+                                errors=0)
         while not result.ready():
             info = result.info if result.state == "PROGRESS" else None
             if isinstance(info, dict):
-                progress.update(bar, description="crawling", pages=info.get("pages", 0),
+                progress.update(bar, description=say("crawling"), pages=info.get("pages", 0),
                                 items=info.get("items", 0), errors=info.get("errors", 0))
             elif result.state == "STARTED":
-                progress.update(bar, description="starting")
+                progress.update(bar, description=say("starting"))
             time.sleep(0.3)
         assert settings.database_url is not None
         with connect(settings.database_url) as conn:
@@ -202,7 +223,7 @@ def _follow_shards(conn: Any, run_id: int, progress: Progress, bar: Any) -> dict
             return run
         rows = shards.of_run(run_id)
         done = sum(row["status"] not in ("queued", "running") for row in rows)
-        progress.update(bar, description=f"{done}/{len(rows)} shards",
+        progress.update(bar, description=say("shards_done", done=done, total=len(rows)),
                         pages=sum(r["pages"] for r in rows), items=sum(r["items"] for r in rows),
                         errors=sum(r["errors"] for r in rows))
         time.sleep(0.5)
@@ -212,11 +233,10 @@ def print_run(run: dict[str, Any]) -> None:
     """One paragraph about a finished run."""
     status = run.get("status", "unknown")
     colour = "green" if status == "succeeded" else "red"
-    console.print(
-        f"run {run.get('id')} [{colour}]{status}[/]: {run.get('pages') or 0} pages, "
-        f"{run.get('posts_new') or 0} new, {run.get('posts_edited') or 0} edited, "
-        f"{run.get('posts_unchanged') or 0} unchanged, {run.get('posts_deleted') or 0} deleted, "
-        f"{run.get('errors') or 0} errors"
-    )
+    console.print(say(
+        "run_summary", run=run.get("id"), colour=colour, status=status,
+        pages=run.get("pages") or 0, new=run.get("posts_new") or 0,
+        edited=run.get("posts_edited") or 0, unchanged=run.get("posts_unchanged") or 0,
+        deleted=run.get("posts_deleted") or 0, errors=run.get("errors") or 0))
     if run.get("reason"):
-        console.print(f"reason: {run['reason']}")
+        console.print(say("run_reason", reason=run["reason"]))

@@ -31,6 +31,7 @@ from rich.table import Table
 from crawler.cli.services import connect_services
 from crawler.config.settings import Settings
 from crawler.demosite.model import POSTS_PER_PAGE, TOPICS_PER_PAGE, Forum
+from crawler.i18n import say
 from crawler.runner.process import kill_group
 
 console = Console(highlight=False)
@@ -60,7 +61,7 @@ def demo(
 
         forum = build_forum(seed, now=_forum_time(settings.state_dir))
         server = stack.enter_context(_serve_forum(DemoForumServer, forum, port))
-        console.print(f"demo forum: {server.url} ({len(server.forum.truth())} posts)")
+        console.print(say("demo_forum", url=server.url, posts=len(server.forum.truth())))
         stack.enter_context(_worker(settings))
         run = _crawl(settings, server.url, server.forum, timeout)
         same = _summary(settings, run, server.url, server.forum, time.monotonic() - started)
@@ -133,8 +134,8 @@ def _serve_forum(server_cls: Any, forum: Forum, port: int) -> Iterator[Any]:
     except OSError as err:
         from crawler.cli.errors import UserError
 
-        raise UserError(f"cannot serve the demo forum on 127.0.0.1:{port}: {err.strerror}",
-                        "choose another port with --port") from err
+        raise UserError(say("demo_port", port=port, reason=err.strerror),
+                        say("demo_port_hint")) from err
     with server:
         yield server
 
@@ -166,13 +167,13 @@ def _worker(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
             start_new_session=True, env=_worker_env(),
         )
     try:
-        with console.status("starting a Celery worker"):
+        with console.status(say("demo_starting_worker")):
             deadline = time.monotonic() + WORKER_START_TIMEOUT
             while not app.control.ping(timeout=0.5):
                 _check_interrupted()
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"the worker did not start; see {log_path}")
-        console.print(f"worker pid {proc.pid} (log: {log_path})")
+        console.print(say("demo_worker", pid=proc.pid, log=log_path))
         yield proc
     finally:
         kill_group(proc, grace=20)  # warm shutdown first: the worker acks or hands back
@@ -206,12 +207,13 @@ def _crawl(settings: Settings, url: str, forum: Forum, timeout: float) -> dict[s
         run_id = store.create(source.name, source.region)
         result: AsyncResult = crawl_source.apply_async(
             args=[source.model_dump(mode="json"), run_id], queue=crawl_queue(source.region))
-        columns = (TextColumn("[bold]crawling[/]"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("pages · {task.fields[items]} posts · {task.fields[errors]} errors"),
+        columns = (TextColumn(f"[bold]{say('crawling')}[/]"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn(say("demo_progress", items="{task.fields[items]}",
+                                  errors="{task.fields[errors]}")),
                    TimeElapsedColumn())
         deadline = time.monotonic() + timeout
         with Progress(*columns, console=console) as progress:
-            bar = progress.add_task("crawl", total=expected_pages(forum), items=0, errors=0)
+            bar = progress.add_task(say("crawling"), total=expected_pages(forum), items=0, errors=0)
             while not result.ready():
                 _check_interrupted()
                 if time.monotonic() > deadline:
@@ -259,40 +261,34 @@ def _summary(settings: Settings, run: dict[str, Any], url: str, forum: Forum,
     same = run.get("status") == "succeeded" and stored == on_site == matching
     stats = run.get("stats") or {}
     crawl_seconds = float(stats.get("elapsed") or 0) or elapsed
-    table = Table(show_header=False, title="pantau demo", title_justify="left")
-    kind = "deep: every page" if run.get("deep") else "incremental: only what changed"
-    table.add_row("crawl run", f"{run.get('id')} ({run.get('status')}, {kind})")
-    table.add_row("pages fetched", str(run.get("pages") or 0))
-    table.add_row("posts on the demo site", str(on_site))
-    table.add_row("posts stored", f"{stored} ({matching} identical to the site's)")
-    table.add_row("this run", f"{run.get('posts_new') or 0} new, "
-                  f"{run.get('posts_edited') or 0} edited, "
-                  f"{run.get('posts_unchanged') or 0} unchanged")
+    table = Table(show_header=False, title=say("demo_title"), title_justify="left")
+    kind = say("demo_deep") if run.get("deep") else say("demo_incremental")
+    table.add_row(say("demo_run"), say("demo_run_value", run=run.get("id"),
+                                       status=run.get("status"), kind=kind))
+    table.add_row(say("demo_pages"), str(run.get("pages") or 0))
+    table.add_row(say("demo_on_site"), str(on_site))
+    table.add_row(say("demo_stored"), say("demo_stored_value", stored=stored, matching=matching))
+    table.add_row(say("demo_this_run"), say(
+        "demo_this_run_value", new=run.get("posts_new") or 0,
+        edited=run.get("posts_edited") or 0, unchanged=run.get("posts_unchanged") or 0))
     if stats.get("threads_unchanged"):
-        table.add_row("threads skipped", f"{stats['threads_unchanged']} unchanged since the "
-                      "last crawl")
-    table.add_row("elapsed", f"{elapsed:.1f} s in all, {crawl_seconds:.1f} s crawling")
-    table.add_row("pages/s", f"{(run.get('pages') or 0) / max(crawl_seconds, 1e-6):.1f}")
+        table.add_row(say("demo_threads_skipped"),
+                      say("demo_threads_skipped_value", count=stats["threads_unchanged"]))
+    table.add_row(say("demo_elapsed"), say("demo_elapsed_value", total=elapsed,
+                                           crawl=crawl_seconds))
+    table.add_row(say("demo_rate"), f"{(run.get('pages') or 0) / max(crawl_seconds, 1e-6):.1f}")
     console.print(table)
     if same:
-        console.print("[green]ok[/]: every post of the demo forum is stored, none twice")
+        console.print(say("demo_ok"))
     else:
-        console.print(f"[red]mismatch[/]: {run.get('reason') or 'stored posts differ'}")
+        console.print(say("demo_mismatch", reason=run.get("reason") or say("demo_differ")))
     prefix = f"PANTAU_STATE_DIR={settings.state_dir} " if "PANTAU_STATE_DIR" in os.environ else ""
     pantau = _command("pantau")
     query = "SELECT container, count(*) FROM posts GROUP BY 1"
-    hints = [
-        "",
-        "look further:",
-        f"  {prefix}{pantau} status",
-        "      recent crawl runs (this starts the embedded servers again;",
-        "      `pantau services stop` stops them)",
-        f"  psql '{redact_url(settings.database_url)}' -c '{query}'",
-        f"  {prefix}{pantau} flower",
-        "      Flower on http://127.0.0.1:5555: each running crawl's progress, while a worker",
-        f"      runs ({prefix}{pantau} worker --region 62)",
-    ]
-    console.print("\n".join(hints), soft_wrap=True)
+    console.print(say("demo_look_further", status=f"{prefix}{pantau} status",
+                      psql=f"psql '{redact_url(settings.database_url)}' -c '{query}'",
+                      flower=f"{prefix}{pantau} flower",
+                      worker=f"{prefix}{pantau} worker --region 62"), soft_wrap=True)
     return same
 
 

@@ -14,6 +14,7 @@ from crawler.cli.errors import UserError
 from crawler.cli.services import connected_settings, require_schema
 from crawler.config.settings import get_settings
 from crawler.config.sources import REGION_CODE, SourcesFile, load_sources
+from crawler.i18n import say
 
 console = Console(highlight=False)
 _AGO = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
@@ -30,9 +31,8 @@ def parse_since(value: str | None, now: datetime | None = None) -> datetime | No
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise UserError(f"--since {value!r} is neither a date nor an age",
-                        "use e.g. --since 2024-11-01, --since '2024-11-01 08:00+07:00' "
-                        "or --since 7d") from None
+        raise UserError(say("bad_time", option="--since", value=value),
+                        say("bad_time_hint", option="--since")) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -56,36 +56,33 @@ def enrich(
     from crawler.storage.db import connect
 
     if region is not None and not REGION_CODE.match(region):
-        raise UserError(f"--region {region!r} is not a Kemendagri code",
-                        "use e.g. --region 62 or --region 62.71")
+        raise UserError(say("bad_region", value=region), say("bad_region_hint"))
     settings = connected_settings()
     assert settings.database_url is not None
     with connect(settings.database_url) as conn:
         require_schema(conn)
         row = conn.execute("SELECT to_regclass('post_minhash') IS NOT NULL").fetchone()
         if not row or not row[0]:
-            raise UserError("the database has no enrichment tables yet",
-                            "run `pantau db migrate`")
+            raise UserError(say("no_enrich_tables"), say("migrate_hint"))
     options = EnrichOptions(rebuild=rebuild, region=region, since=parse_since(since),
                             batch_size=settings.enrich_batch_size,
                             threshold=settings.neardup_threshold,
                             min_words=settings.neardup_min_words)
     sources_file = _sources_file()
     total = pending_count(settings.database_url, options)
-    columns = (TextColumn("enriching"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (TextColumn(say("enriching")), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
-        bar = progress.add_task("enrich", total=total)
+        bar = progress.add_task(say("enriching"), total=total)
         try:
             stats = enrich_stored(settings.database_url, options, sources_file,
                                   on_batch=lambda n: progress.advance(bar, n))
-        except EnrichBusy as err:
-            raise UserError(str(err), "wait for it to finish, then run this again",
-                            code=1) from None
+        except EnrichBusy:
+            raise UserError(say("enrich_busy"), say("enrich_busy_hint"), code=1) from None
     if sources_file is None:
-        console.print("[yellow]no PANTAU_CONFIG: posts were enriched without watchlists[/]")
-    console.print(f"{stats.posts} posts enriched, {stats.flagged} flagged by watchlists, "
-                  f"{stats.signatures} texts compared, {len(stats.clusters)} near-duplicate "
-                  "clusters changed")
+        console.print(say("enrich_no_config"))
+    console.print(say("enrich_done", posts=stats.posts, flagged=stats.flagged,
+                      signatures=stats.signatures, clusters=len(stats.clusters)))
 
 
 def purge_raw(
@@ -94,17 +91,19 @@ def purge_raw(
 ) -> None:
     """Remove the raw markup of posts first seen longer ago than the retention period."""
     from crawler.storage.db import connect
-    from crawler.storage.enrichment import purge_raw as purge
+    from crawler.storage.enrichment import PurgeBusy, purge_raw_exclusive
 
     settings = connected_settings()
     assert settings.database_url is not None
     keep = days if days is not None else settings.raw_retention_days
     if keep == 0:
-        console.print("PANTAU_RAW_RETENTION_DAYS is 0: raw markup is kept forever")
+        console.print(say("purge_kept"))
         return
     before = datetime.now(UTC) - timedelta(days=keep)
     with connect(settings.database_url, autocommit=True) as conn:
         require_schema(conn)
-        purged = purge(conn, before)
-    console.print(f"raw markup removed from {purged} posts first seen before "
-                  f"{before:%Y-%m-%d %H:%M} UTC")
+        try:
+            purged = purge_raw_exclusive(conn, before)
+        except PurgeBusy:
+            raise UserError(say("purge_busy"), say("enrich_busy_hint"), code=1) from None
+    console.print(say("purge_done", posts=purged, before=f"{before:%Y-%m-%d %H:%M}"))

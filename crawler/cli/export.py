@@ -65,6 +65,7 @@ def export(
     from crawler.export.columns import count_rows
     from crawler.export.run import CsvOptions, export_posts
     from crawler.report.zones import WIB, region_zone, zone_label
+    from crawler.storage.audit import AuditEntry, audited
     from crawler.storage.selection import PostFilter
 
     chosen = check_lang(lang)
@@ -101,7 +102,16 @@ def export(
                            since=start, until=end, flagged=flagged)
     columns = (TextColumn(text("exporting", chosen)), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn(), TimeRemainingColumn())
-    with open_database(chosen, selection.sources) as conn:
+    entry = AuditEntry(command="export", region=region, sources=selection.sources,
+                       since=start, until=end, format=fmt,
+                       output=str(target.resolve()) if target is not None else "stdout",
+                       details={"flagged": flagged, "timezone": zone, "excel": excel}, rows=0)
+
+    def advance(rows: int) -> None:
+        entry.rows = (entry.rows or 0) + rows  # what was written, also when it fails later
+        progress.advance(bar, rows)
+
+    with open_database(chosen, selection.sources) as conn, audited(conn, entry):
         total = count_rows(conn, selection)
         conn.rollback()
         with Progress(*columns, console=err_console, transient=True) as progress:
@@ -110,7 +120,7 @@ def export(
                 result = export_posts(
                     conn, selection, fmt, target, zone, zone_label(zone),
                     CsvOptions(bom=bom or excel, excel=excel, delimiter=delimiter),
-                    on_batch=lambda n: progress.advance(bar, n))
+                    on_batch=advance)
             except OSError as err:
                 where = target if target is not None else "stdout"
                 raise UserError(text("cannot_write", chosen, path=where,

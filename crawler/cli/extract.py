@@ -25,6 +25,7 @@ from crawler.extract.engines import (
     engine_named,
 )
 from crawler.extract.engines.selectors import SelectorEngine
+from crawler.i18n import say
 from crawler.items import PostItem, UnparsablePage
 
 console = Console(highlight=False)
@@ -38,8 +39,8 @@ def load_page(page: str, url: str | None) -> Page:
     try:
         body = path.read_bytes()
     except OSError as err:
-        raise UserError(f"cannot read {path}: {err.strerror}",
-                        "give a saved page (file) or an http(s):// address") from None
+        raise UserError(say("cannot_read", path=path, reason=err.strerror),
+                        say("cannot_read_hint")) from None
     return Page.from_bytes(url or path.resolve().as_uri(), body)
 
 
@@ -53,13 +54,13 @@ def choose_engine(page: Page, name: str | None, selectors: Path | None) -> tuple
             return SelectorEngine.from_config(raw.get("selectors", raw)), f"selectors {selectors}"
         except (OSError, AttributeError, ValueError, yaml.YAMLError) as err:
             raise UserError(f"--selectors {selectors}: {err}".splitlines()[0],
-                            "see docs/sources.md, 'No-code forums'") from None
+                            say("selectors_hint")) from None
     try:
         if name:
             return engine_named(name), "--engine"
         return detect_engine(page)
     except EngineError as err:
-        raise UserError(str(err), "name the engine with --engine, or use --selectors") from None
+        raise UserError(str(err), say("engine_hint")) from None
 
 
 def extract(
@@ -80,8 +81,8 @@ def extract(
     """Print the posts and links one page yields and the engine that made it."""
     try:
         check_timezone(timezone)
-    except ValueError as err:
-        raise UserError(f"--timezone: {err}") from None
+    except ValueError:
+        raise UserError(say("bad_timezone", value=timezone), say("bad_timezone_hint")) from None
     fetched = load_page(page, url)
     # articles, feeds and sitemaps (crawler/cli/extract_article.py)
     forced = wants_other(engine, kind)
@@ -93,8 +94,7 @@ def extract(
     try:
         result = adapter.parse(fetched, ParseContext(timezone=timezone))
     except UnparsablePage as err:
-        raise UserError(f"{adapter.name}: {err}", "is this page really made by that engine? "
-                        "try --engine or --selectors", code=1) from None
+        raise UserError(f"{adapter.name}: {err}", say("unparsable_hint"), code=1) from None
     if as_json:
         print(json.dumps(as_dict(result, adapter, reason, fetched.url), ensure_ascii=False,
                          indent=2, default=str))
@@ -130,13 +130,15 @@ def _post(post: PostItem) -> dict[str, Any]:
 
 def show(result: PageResult, engine: Engine, reason: str, url: str) -> None:
     """A human summary: engine, page kind, posts table, links followed."""
-    console.print(f"[bold]{url}[/]\nengine: [bold]{engine.name}[/] ({reason}); "
-                  f"page: {result.kind}")
+    console.print(f"[bold]{url}[/]")
+    console.print(say("extract_engine", engine=engine.name, reason=reason, kind=result.kind))
     if result.thread is not None:
-        console.print(f"thread {result.thread.native_id}: {result.thread.title or '-'} "
-                      f"(in {result.thread.container or '-'})")
+        console.print(say("extract_thread", id=result.thread.native_id,
+                          title=result.thread.title or "-",
+                          container=result.thread.container or "-"))
     if result.posts:
-        table = Table("id", "#", "author", "published", "quotes", "text")
+        table = Table(say("col_id"), "#", say("col_author"), say("col_published"),
+                      say("col_quotes"), say("col_text"))
         for post in result.posts:
             table.add_row(post.native_id, str(post.position or ""),
                           post.author_name or "-",
@@ -144,9 +146,10 @@ def show(result: PageResult, engine: Engine, reason: str, url: str) -> None:
                           ",".join(post.quoted_native_ids),
                           post.body_text[:70].replace("\n", " "))
         console.print(table)
-    console.print(f"{len(result.posts)} posts, {len(result.boards)} boards, "
-                  f"{len(result.threads)} threads; next page: {result.next_url or '-'}")
+    console.print(say("extract_counts", posts=len(result.posts), boards=len(result.boards),
+                      threads=len(result.threads), next=result.next_url or "-"))
     for board in result.boards:
-        console.print(f"  board  {board}")
+        console.print(say("extract_board", board=board))
     for thread in result.threads:
-        console.print(f"  thread {thread.url}  [{thread.signature or '-'}]")
+        console.print(say("extract_thread_link", url=thread.url,
+                          signature=thread.signature or "-"))

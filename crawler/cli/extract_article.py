@@ -17,6 +17,7 @@ from rich.table import Table
 
 from crawler.cli.errors import UserError
 from crawler.extract.engines import EngineError, Page, ParseContext, detect_engine
+from crawler.i18n import say
 
 if TYPE_CHECKING:
     from crawler.extract.article import Article
@@ -33,7 +34,7 @@ _SITEMAP_ROOT = re.compile(r"<(?:\w+:)?(?:urlset|sitemapindex)[\s>]")
 def wants_other(engine: str | None, kind: str | None) -> bool:
     """True when the options ask for an article, feed or sitemap reading."""
     if kind is not None and kind not in KINDS:
-        raise UserError(f"--kind {kind!r}: use one of {', '.join(KINDS)}")
+        raise UserError(say("bad_kind", kind=kind, kinds=", ".join(KINDS)))
     return engine in ARTICLE_ENGINES or kind in ("news", "feed")
 
 
@@ -74,8 +75,7 @@ def extract_other(page: Page, timezone: str, as_json: bool, forced: bool,
         if article is None or not (forced or article.title or article.published_at):
             if not forced:
                 return False
-            raise UserError(f"no article text on {page.url}",
-                            "is it an article page? try the page itself, not a list", code=1)
+            raise UserError(say("no_article", url=page.url), say("no_article_hint"), code=1)
         report = article_dict(article, page.url)
     if as_json:
         print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
@@ -119,8 +119,7 @@ def _listing(page: Page, timezone: str, feed: bool = False) -> dict[str, Any]:
                          "full_content": e.full_content} for e in parsed.entries]}
         sitemap = parse_sitemap(data, page.url)
     except (FeedError, SitemapError) as err:
-        raise UserError(str(err), "is the file complete? gzip files: unpack them first",
-                        code=1) from None
+        raise UserError(str(err), say("listing_hint"), code=1) from None
     return {"url": page.url, "kind": f"sitemap {sitemap.kind}", "news": sitemap.news,
             "sitemaps": [{"loc": s.loc, "lastmod": s.lastmod} for s in sitemap.sitemaps],
             "urls": [{"loc": u.loc, "lastmod": u.lastmod, "title": u.news_title}
@@ -128,7 +127,8 @@ def _listing(page: Page, timezone: str, feed: bool = False) -> dict[str, Any]:
 
 
 def _show(report: dict[str, Any]) -> None:
-    console.print(f"[bold]{report['url']}[/]\nkind: [bold]{report['kind']}[/]")
+    console.print(f"[bold]{report['url']}[/]")
+    console.print(say("extract_kind", kind=report["kind"]))
     if report["kind"] == "article":
         for key in ("canonical_url", "title", "published_at", "date_source", "authors",
                     "language"):
@@ -136,12 +136,13 @@ def _show(report: dict[str, Any]) -> None:
             shown = ", ".join(value) if isinstance(value, list) else value
             console.print(f"{key}: {shown or '-'}")
         console.print(f"\n{report['body_text']}\n")
-        console.print(f"{len(report['body_text'])} characters, {len(report['links'])} links, "
-                      f"{len(report['comments'])} comments")
+        console.print(say("article_counts", chars=len(report["body_text"]),
+                          links=len(report["links"]), comments=len(report["comments"])))
         for comment in report["comments"]:
-            console.print(f"  comment {comment['native_id']} (reply to "
-                          f"{comment['parent_native_id']}) {comment['author_name'] or '-'}: "
-                          f"{comment['body_text'][:70]}")
+            console.print(say("article_comment", id=comment["native_id"],
+                              parent=comment["parent_native_id"],
+                              author=comment["author_name"] or "-",
+                              text=comment["body_text"][:70]))
         return
     rows = report.get("entries") or report.get("urls") or report.get("sitemaps") or []
     columns = [k for k in ("url", "loc", "title", "published_at", "lastmod", "full_content")
@@ -150,4 +151,5 @@ def _show(report: dict[str, Any]) -> None:
     for row in rows:
         table.add_row(*("-" if row[k] is None else str(row[k]) for k in columns))
     console.print(table)
-    console.print(f"{len(rows)} {'entries' if 'entries' in report else 'URLs'}")
+    console.print(say("listing_entries" if "entries" in report else "listing_urls",
+                      count=len(rows)))

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from crawler.cli.errors import UserError
 from crawler.config.settings import Settings
 from crawler.extract.engines import Page
+from crawler.i18n import say
 from crawler.network import bypasses_proxy, redact_credentials
 from crawler.ssrf.policy import AddressPolicy, resolve_host
 
@@ -27,15 +28,16 @@ def guard(url: str, policy: AddressPolicy) -> None:
     """The SSRF guard of the crawls (crawler/ssrf) for one URL: refused -> UserError."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
-        raise UserError(f"not a web address: {url}", "use http:// or https:// URLs")
+        raise UserError(say("not_url", url=url), say("not_url_hint"))
     host = parts.hostname or ""
     try:
         addresses = resolve_host(host, parts.port or (443 if parts.scheme == "https" else 80))
     except (OSError, UnicodeError) as err:
-        raise UserError(f"cannot resolve {host}: {err}", "check the address", code=1) from None
+        raise UserError(say("cannot_resolve", host=host, error=err), say("check_address"),
+                        code=1) from None
     reason = policy.refusal(host, addresses)
     if reason:
-        raise UserError(reason, "see docs/operations.md, 'The SSRF guard'")
+        raise UserError(reason, say("ssrf_hint"))
 
 
 class _GuardedRedirects(urllib.request.HTTPRedirectHandler):
@@ -75,13 +77,12 @@ def fetch_page(url: str, settings: Settings) -> Page:
             headers = dict(response.headers.items())
             final_url, status = response.geturl(), response.status
     except urllib.error.HTTPError as err:
-        raise UserError(f"{url} answered HTTP {err.code} {err.reason}",
-                        "check the address; saved pages can be given as a file", code=1) from None
+        raise UserError(say("http_error", url=url, code=err.code, reason=err.reason),
+                        say("http_error_hint"), code=1) from None
     except (urllib.error.URLError, OSError) as err:
         reason = getattr(err, "reason", err)
-        raise UserError(f"cannot fetch {redact_credentials(url)}: {reason}",
-                        "is the site up, and the proxy (PANTAU_HTTPS_PROXY) right?",
-                        code=1) from None
+        raise UserError(say("cannot_fetch", url=redact_credentials(url), reason=reason),
+                        say("cannot_fetch_hint"), code=1) from None
     if len(body) > MAX_BYTES:
-        raise UserError(f"{url} is larger than {MAX_BYTES // 2**20} MB", code=1)
+        raise UserError(say("too_large", url=url, mb=MAX_BYTES // 2**20), code=1)
     return Page.from_bytes(final_url, body, headers, status)

@@ -9,6 +9,7 @@ import typer
 
 from crawler.cli.errors import UserError, err_console
 from crawler.config.settings import get_settings
+from crawler.i18n import say
 from crawler.observe.flower import (
     FlowerRefused,
     check_exposure,
@@ -47,7 +48,7 @@ def flower(
         os.environ["FLOWER_BASIC_AUTH"] = ",".join(credentials)
     from tasks.app import app
 
-    guard = "basic auth required" if credentials else "no password: this machine only"
-    where = f"http://{address}:{port}/" if address else f"port {port} of every interface"
-    err_console.print(f"Flower on {where} ({guard}; /metrics too)")
+    guard = say("flower_auth") if credentials else say("flower_local")
+    where = f"http://{address}:{port}/" if address else say("flower_every_interface", port=port)
+    err_console.print(say("flower_on", where=where, guard=guard))
     app.start(flower_argv(address, port, ctx.args))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from crawler.cli import (
+    access,
     admin,
     crawl,
     demo,
@@ -44,6 +45,7 @@ app.command("enrich")(enrich.enrich)
 app.command("purge-raw")(enrich.purge_raw)
 app.command("report")(report.report)
 app.command("export")(export.export)
+app.add_typer(access.access_app, name="access")
 
 
 def main() -> None:

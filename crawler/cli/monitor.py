@@ -16,6 +16,7 @@ from crawler.cli.errors import UserError
 from crawler.cli.services import connected_settings, require_schema
 from crawler.config.settings import Settings, get_settings
 from crawler.config.sources import load_sources
+from crawler.i18n import say
 
 console = Console(highlight=False)
 alerts_app = typer.Typer(help="Alert rules and their webhooks.", no_args_is_help=True)
@@ -56,8 +57,7 @@ def metrics(
         if not once:
             require_auth_beyond_loopback(host, auth)
     except InsecureBind as err:
-        raise UserError(str(err), "set PANTAU_METRICS_BASIC_AUTH=user:password (Prometheus "
-                        "sends it as basic_auth), or listen on 127.0.0.1") from None
+        raise UserError(str(err), say("metrics_auth_hint")) from None
     settings = connected_settings()
     _monitoring_database(settings)
     sources = _sources_file(config, settings)
@@ -72,12 +72,12 @@ def metrics(
         server = make_metrics_server(registry, host, port, auth)
     except OSError as err:
         if err.errno == errno.EADDRINUSE:
-            raise UserError(f"{host}:{port} is already in use",
-                            "choose another with --port or PANTAU_METRICS_PORT") from None
-        raise UserError(f"cannot listen on {host}:{port}: {err.strerror or err}",
-                        "check --host (PANTAU_METRICS_HOST)") from None
-    console.print(f"serving metrics on http://{host}:{server.server_address[1]}/metrics"
-                  f"{' (basic auth)' if auth else ''}; Ctrl-C stops")
+            raise UserError(say("port_in_use", host=host, port=port),
+                            say("port_in_use_hint")) from None
+        raise UserError(say("cannot_listen", host=host, port=port, reason=err.strerror or err),
+                        say("cannot_listen_hint")) from None
+    console.print(say("serving_metrics", url=f"http://{host}:{server.server_address[1]}/metrics",
+                      auth=say("with_basic_auth") if auth else ""))
     try:
         server.serve_forever()
     finally:
@@ -95,8 +95,7 @@ def _monitoring_database(settings: Settings) -> str:
         row = conn.execute("SELECT to_regclass('crawl_totals') IS NOT NULL"
                            " AND to_regclass('alerts_sent') IS NOT NULL").fetchone()
     if not row or not row[0]:
-        raise UserError("the database has no metrics and alerts tables yet",
-                        "run `pantau db migrate`")
+        raise UserError(say("no_monitoring_tables"), say("migrate_hint"))
     return url
 
 
@@ -127,24 +126,23 @@ def check(
     if as_json:
         typer.echo(json.dumps(report.as_dict(), default=str, indent=2))
     elif report.skipped:
-        console.print(f"skipped: {report.skipped}")
+        console.print(say("alerts_skipped", reason=report.skipped))
     elif not report.outcomes:
-        console.print("[green]ok[/]: no alert fires")
+        console.print(say("no_alert_fires"))
     else:
-        table = Table(title="alerts")
+        table = Table(title=say("alerts_title"))
         for name in ("rule", "subject", "outcome"):
-            table.add_column(name, no_wrap=True)
-        table.add_column("target")
-        table.add_column("message or error", ratio=1)
+            table.add_column(say(f"col_{name}"), no_wrap=True)
+        table.add_column(say("col_target"))
+        table.add_column(say("col_message_or_error"), ratio=1)
         for o in report.outcomes:
             table.add_row(o.alert.rule, o.alert.subject, o.status, o.target or "-",
                           o.error or o.alert.message)
         console.print(table)
     failed = [o for o in report.outcomes if o.status == "failed"]
     if failed:
-        raise UserError(f"{len(failed)} alert(s) could not be delivered: {failed[0].error}",
-                        "they are tried again at the next check; see `pantau alerts "
-                        "history`", code=1)
+        raise UserError(say("alerts_failed", count=len(failed), error=failed[0].error),
+                        say("alerts_failed_hint"), code=1)
 
 
 @alerts_app.command("test")
@@ -159,13 +157,11 @@ def send_test_alert(
     url, alert_config = _alert_setup(config)
     outcome = send_test(url, alert_config, region)
     if outcome.status == "logged":
-        raise UserError("no alert webhook is configured, so alerts are only logged",
-                        "set PANTAU_ALERT_WEBHOOK_URL (or a region's alerts: webhook_url)")
+        raise UserError(say("no_webhook"), say("no_webhook_hint"))
     if outcome.status == "failed":
-        raise UserError(f"test alert not delivered: {outcome.error}",
-                        "check the webhook settings (docs/operations.md, 'Alerts by "
-                        "webhook')", code=1)
-    console.print(f"[green]sent[/] to {outcome.target} after {outcome.attempts} attempt(s)")
+        raise UserError(say("test_alert_failed", error=outcome.error),
+                        say("test_alert_failed_hint"), code=1)
+    console.print(say("test_alert_sent", target=outcome.target, attempts=outcome.attempts))
 
 
 @alerts_app.command("history")
@@ -180,14 +176,14 @@ def history(
         rows = AlertLog(conn).recent(limit)
     table = Table(title="alerts_sent")
     for name in ("time", "rule", "subject", "status"):
-        table.add_column(name, no_wrap=True)
-    table.add_column("target")
-    table.add_column("tries", justify="right")
-    table.add_column("error or message", ratio=1)
+        table.add_column(say(f"col_{name}"), no_wrap=True)
+    table.add_column(say("col_target"))
+    table.add_column(say("col_tries"), justify="right")
+    table.add_column(say("col_error_or_message"), ratio=1)
     colour = {"sent": "green", "logged": "cyan"}
     for row in rows:
         table.add_row(row["created_at"].strftime("%Y-%m-%d %H:%M:%S"), row["rule"],
                       row["subject"], f"[{colour.get(row['status'], 'red')}]{row['status']}[/]",
                       row["target"] or "-", str(row["attempts"]),
                       (row["error"] or row["message"])[:100])
-    console.print(table if rows else "no alerts recorded yet")
+    console.print(table if rows else say("no_alerts_yet"))

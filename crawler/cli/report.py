@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from crawler.cli.errors import UserError, err_console
-from crawler.i18n import Lang, resolve_lang, text
+from crawler.i18n import Lang, choose_lang, resolve_lang, text
 from crawler.schedule.durations import parse_duration
 
 if TYPE_CHECKING:
@@ -38,11 +38,11 @@ ForceOption = Annotated[bool, typer.Option("--force", help="Overwrite an existin
 
 
 def check_lang(option: str | None) -> Lang:
-    """``--lang`` (id or en), else PANTAU_LANG."""
+    """``--lang`` (id or en), else PANTAU_LANG; also the language of the error lines."""
     if option is not None and option not in ("id", "en"):
         raise UserError(f"--lang {option!r}: pakai id atau en / use id or en",
                         "--lang id (Bahasa Indonesia) / --lang en (English)")
-    return resolve_lang(option)
+    return choose_lang(resolve_lang(option))
 
 
 def check_region(value: str, lang: Lang) -> str:
@@ -90,10 +90,12 @@ def load_sources_file(config: Path | None) -> SourcesFile | None:
 
 
 def open_database(lang: Lang, sources: tuple[str, ...] = ()) -> psycopg.Connection[Any]:
-    """A connection to a database with the report schema, whose sources include ``sources``."""
+    """A connection to a database with the report schema, whose sources include ``sources``,
+    where this user may append to the export audit (crawler/storage/audit.py)."""
     from crawler.cli.services import connected_settings, require_schema
     from crawler.config.settings import get_settings
     from crawler.report.build import SchemaTooOld, require_report_schema
+    from crawler.storage.audit import AuditUnavailable, require_audit
     from crawler.storage.db import connect
     from crawler.storage.selection import known_sources
 
@@ -108,6 +110,10 @@ def open_database(lang: Lang, sources: tuple[str, ...] = ()) -> psycopg.Connecti
             require_report_schema(conn)
         except SchemaTooOld:
             raise UserError(text("old_schema", lang), text("old_schema_hint", lang)) from None
+        try:
+            require_audit(conn)
+        except AuditUnavailable:
+            raise UserError(text("audit_unavailable", lang), text("audit_hint", lang)) from None
         unknown = sorted(set(sources) - set(known_sources(conn, sources)))
         if unknown:
             raise UserError(text("unknown_source", lang, names=", ".join(unknown)),
@@ -149,6 +155,7 @@ def report(
     from crawler.report import ReportWindow, build_report, render_html
     from crawler.report.areas import area_name
     from crawler.report.zones import region_zone
+    from crawler.storage.audit import AuditEntry, audited
 
     chosen = check_lang(lang)
     check_region(region, chosen)
@@ -166,19 +173,25 @@ def report(
                           timezone=region_zone(region, sources_file), event=day,
                           before=span_before, after=span_after,
                           sources=tuple(dict.fromkeys(source or ())))
-    with open_database(chosen, window.sources) as conn, \
-            err_console.status(text("building", chosen)):
-        result = build_report(conn, window)
-    body = (render_html(result, chosen) if fmt == "html"
-            else json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
-    posts = sum(c.before + c.after for c in result.comparison if c.metric == "posts")
-    if target is None:
-        typer.echo(body, nl=False)
-        return
-    try:
-        with atomic_path(target) as temp:
-            Path(temp).write_text(body, encoding="utf-8")
-    except OSError as err:
-        raise UserError(text("cannot_write", chosen, path=target, reason=err.strerror or err),
-                        text("cannot_write_hint", chosen)) from None
+    entry = AuditEntry(command="report", region=region, sources=window.sources,
+                       since=window.start, until=window.end, format=fmt,
+                       output=str(target.resolve()) if target is not None else "stdout",
+                       details={"event": day.isoformat(), "before": before, "after": after})
+    with open_database(chosen, window.sources) as conn, audited(conn, entry):
+        with err_console.status(text("building", chosen)):
+            result = build_report(conn, window)
+        body = (render_html(result, chosen) if fmt == "html"
+                else json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        posts = entry.rows = sum(c.before + c.after for c in result.comparison
+                                 if c.metric == "posts")
+        if target is None:
+            typer.echo(body, nl=False)
+            return
+        try:
+            with atomic_path(target) as temp:
+                Path(temp).write_text(body, encoding="utf-8")
+        except OSError as err:
+            raise UserError(text("cannot_write", chosen, path=target,
+                                 reason=err.strerror or err),
+                            text("cannot_write_hint", chosen)) from None
     err_console.print(text("report_written", chosen, path=target, posts=posts))

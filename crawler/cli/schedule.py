@@ -1,4 +1,5 @@
-"""``pantau beat`` and ``pantau schedule list|sync``: when sources are crawled."""
+"""``pantau beat`` and ``pantau schedule list|sync``: when sources are crawled, and the
+maintenance tasks (scheduled enrichment and raw purge, tasks/beat_maintenance.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from rich.table import Table
 from crawler.cli.errors import UserError, err_console
 from crawler.config.settings import get_settings
 from crawler.config.sources import load_sources
+from crawler.i18n import say
 from crawler.schedule.plans import SourcePlan, scheduled_plans, source_plans
 
 console = Console(highlight=False)
@@ -28,8 +30,7 @@ def sources_path(config: Path | None) -> Path:
     """The sources file to schedule from, or a one-line error."""
     path = config or get_settings().config
     if path is None:
-        raise UserError("no sources file to schedule from", "pass --config FILE or set "
-                        "PANTAU_CONFIG")
+        raise UserError(say("no_schedule_file"), say("config_option_hint"))
     return Path(path)
 
 
@@ -43,7 +44,7 @@ def connect_redis() -> str:
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     server = EmbeddedRedis(settings.state_dir)
     if not server.is_running():
-        err_console.print(f"[dim]starting embedded Redis in {settings.state_dir}[/]")
+        err_console.print(say("starting_embedded", name="Redis", state=settings.state_dir))
     os.environ["PANTAU_REDIS_URL"] = server.start()
     get_settings.cache_clear()
     return os.environ["PANTAU_REDIS_URL"]
@@ -60,8 +61,8 @@ def _require_redis(app: Any) -> Any:
     try:
         client.ping()
     except redis.RedisError as err:
-        raise UserError(f"cannot reach Redis at {redact_url(app.conf.broker_url)}: {err}",
-                        "is Redis running? check PANTAU_REDIS_URL", code=1) from err
+        raise UserError(say("redis_unreachable_at", url=redact_url(app.conf.broker_url),
+                            error=err), say("redis_hint"), code=1) from err
     return client
 
 
@@ -87,8 +88,10 @@ def beat(
 
     _require_redis(app)
     install_reload_signal()
-    console.print(f"beat: {len(plans)} scheduled sources in {path}; a changed file or SIGHUP "
-                  "reloads it")
+    from tasks.beat_maintenance import maintenance_jobs
+
+    upkeep = [job for job in maintenance_jobs(get_settings(), None) if job.interval > 0]
+    console.print(say("beat_started", count=len(plans), path=path, maintenance=len(upkeep)))
     app.start(["beat", "--scheduler", "tasks.beat:PantauScheduler",
                "--loglevel", loglevel or get_settings().log_level, *ctx.args])
 
@@ -100,15 +103,26 @@ def sync(config: ConfigOption = None) -> None:
     parsed = load_sources(path)
     connect_redis()
     from tasks.app import app
-    from tasks.beat_entries import sync_schedule
+    from tasks.beat_entries import SyncReport, sync_schedule
+    from tasks.beat_maintenance import MAINTENANCE_PREFIX, sync_maintenance
 
     _require_redis(app)
     report = sync_schedule(app, parsed)
+    upkeep = sync_maintenance(app, parsed)
+    for name, reason in report.blocked.items():
+        console.print(say("not_scheduled", name=name, reason=reason))
     for label, names in (("added", report.added), ("changed", report.changed),
                          ("removed", report.removed)):
-        if names:
-            console.print(f"{label}: {', '.join(names)}")
-    console.print(f"[green]synced[/] {path}: {report.summary()}")
+        shown = [*names, *(MAINTENANCE_PREFIX + n for n in getattr(upkeep, label))]
+        if shown:
+            console.print(say(f"sync_{label}", names=", ".join(shown)))
+
+    def summary(counts: SyncReport) -> str:
+        return say("sync_summary", added=len(counts.added), changed=len(counts.changed),
+                   removed=len(counts.removed), unchanged=len(counts.unchanged))
+
+    console.print(say("synced", path=path, summary=summary(report)))
+    console.print(f"{MAINTENANCE_PREFIX} {summary(upkeep)}")
 
 
 def describe(plan: SourcePlan, moment: datetime, count: int) -> dict[str, Any]:
@@ -117,6 +131,7 @@ def describe(plan: SourcePlan, moment: datetime, count: int) -> dict[str, Any]:
     table = plan.timetable
     if table is None:
         why = ("disabled" if not plan.source.enabled else
+               "blocked by terms" if plan.source.terms_block is not None else
                "manual" if plan.source.schedule is not None and plan.source.schedule.manual
                else "no schedule")
         return {"source": plan.source.name, "region": plan.source.region, "zone": plan.zone,
@@ -135,10 +150,15 @@ def describe(plan: SourcePlan, moment: datetime, count: int) -> dict[str, Any]:
     }
 
 
-def _redis_state(names: list[str]) -> dict[str, dict[str, Any]] | None:
-    """Per source: last fired, next due, skips and the run holding its lock; None without
-    a reachable Redis (the list is computed from the file alone then)."""
+def _redis_state(names: list[str]) -> tuple[dict[str, dict[str, Any]] | None,
+                                            list[dict[str, Any]]]:
+    """Per source: last fired, next due, skips and the run holding its lock (None without
+    a reachable Redis: the list is computed from the file alone then); and the maintenance
+    tasks (tasks/beat_maintenance.py), with their Redis state when it could be read."""
     import redis
+
+    from tasks.app import app
+    from tasks.beat_maintenance import maintenance_state
 
     settings = get_settings()
     if not settings.redis_url:
@@ -146,11 +166,10 @@ def _redis_state(names: list[str]) -> dict[str, dict[str, Any]] | None:
 
         server = EmbeddedRedis(settings.state_dir)
         if not server.is_running():
-            return None
+            return None, maintenance_state(app, settings)
         os.environ["PANTAU_REDIS_URL"] = server.url
         get_settings.cache_clear()
     from crawler.schedule.runlock import LOCK_PREFIX, Holder, skips
-    from tasks.app import app
     from tasks.beat_entries import stored_state
 
     client = redis.Redis.from_url(get_settings().redis_url or "", decode_responses=True,
@@ -161,10 +180,10 @@ def _redis_state(names: list[str]) -> dict[str, dict[str, Any]] | None:
             holder = Holder.parse(client.get(LOCK_PREFIX + name))
             state[name] = {**stored_state(app, name, client), "skipped": skips(client, name),
                            "running": holder.run_id if holder else None}
-        return state
+        return state, maintenance_state(app, get_settings(), client)
     except redis.RedisError as err:
-        err_console.print(f"[yellow]Redis state not shown[/]: {err}")
-        return None
+        err_console.print(say("redis_state_not_shown", error=err))
+        return None, maintenance_state(app, get_settings())
     finally:
         client.close()
 
@@ -189,14 +208,18 @@ def list_schedule(
     plans = source_plans(load_sources(path))
     moment = (at if at and at.tzinfo else (at or datetime.now(UTC)).replace(tzinfo=UTC))
     rows = [describe(plan, moment, count) for plan in plans]
-    state = _redis_state([row["source"] for row in rows])
+    state, upkeep = _redis_state([row["source"] for row in rows])
     for row in rows:
         row["redis"] = state.get(row["source"], {}) if state is not None else None
     if as_json:
-        typer.echo(json.dumps(rows, indent=2, default=str))
+        typer.echo(json.dumps([*({"kind": "source", **row} for row in rows),
+                               *(_maintenance_json(job) for job in upkeep)],
+                              indent=2, default=str))
         return
-    table = Table("region", "source", "rule", "zone", "next runs", "window", "last fired",
-                  "last skipped", title=f"{path} at {moment:%Y-%m-%d %H:%M} UTC")
+    table = Table(*(say(f"col_{c}") for c in (
+        "region", "source", "rule", "zone", "next_runs", "window", "last_fired",
+        "last_skipped")), title=say("schedule_title", path=path,
+                                     moment=f"{moment:%Y-%m-%d %H:%M}"))
     for row in rows:
         zone = row["zone"]
         runs = ", ".join(_when(datetime.fromisoformat(t), zone) for t in row["next_runs"])
@@ -204,17 +227,43 @@ def list_schedule(
         redis_row = row["redis"] or {}
         skipped = redis_row.get("skipped") or {}
         names = [w["name"] for w in row["windows"]]
-        rule = f"{row['rule']}; window {', '.join(names)}" if names else row["rule"]
-        window = (f"{row['window']} until "
-                  f"{_when(datetime.fromisoformat(row['window_until']), zone)}"
-                  if row["window"] else "-")
+        rule = (say("rule_with_windows", rule=row["rule"], names=", ".join(names)) if names
+                else row["rule"])
+        window = (say("window_until", window=row["window"], until=_when(
+            datetime.fromisoformat(row["window_until"]), zone)) if row["window"] else "-")
         last_skip = (f"{_when(datetime.fromisoformat(skipped['last_at']), zone)} "
-                     f"({skipped['count']}x)" if skipped else "-")
+                     f"({say('times', count=skipped['count'])})" if skipped else "-")
         fired = _when(redis_row.get("last_fired"), zone)
         if redis_row.get("running"):
-            fired += f" (run {redis_row['running']} running)"
+            fired += " " + say("run_running", run=redis_row["running"])
         table.add_row(row["region"], row["source"], rule, f"{zone} ({tz_name})", runs or "-",
                       window, fired, last_skip)
     console.print(table)
+    console.print(_maintenance_table(upkeep))
     if state is None:
-        console.print("[dim]no Redis reachable: last fired/skipped not shown[/]")
+        console.print(say("no_redis_state"))
+
+
+def _maintenance_json(job: dict[str, Any]) -> dict[str, Any]:
+    """A maintenance task as a row of `schedule list --json` (``kind`` maintenance)."""
+    redis_row = job["redis"]
+    due = redis_row.get("due_at") if redis_row else None
+    return {"kind": "maintenance", "source": None, "name": job["name"], "task": job["task"],
+            "queue": job["queue"], "every_seconds": job["every_seconds"],
+            "next_runs": [due.isoformat()] if isinstance(due, datetime) else [],
+            "redis": redis_row}
+
+
+def _maintenance_table(upkeep: list[dict[str, Any]]) -> Table:
+    """The maintenance tasks: interval (or off), next due and last fired, in UTC."""
+    from tasks.app import MAINTENANCE_QUEUE
+
+    table = Table(say("col_task"), say("col_every"), say("col_next_runs"),
+                  say("col_last_fired"), title=say("maintenance_title", queue=MAINTENANCE_QUEUE))
+    for job in upkeep:
+        redis_row = job["redis"] or {}
+        every = (say("every_seconds", seconds=job["every_seconds"]) if job["every_seconds"]
+                 else say("maintenance_off"))
+        table.add_row(job["task"], every, _when(redis_row.get("due_at"), "UTC"),
+                      _when(redis_row.get("last_fired"), "UTC"))
+    return table

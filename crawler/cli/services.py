@@ -7,6 +7,7 @@ from typing import Any
 
 from crawler.cli.errors import err_console
 from crawler.config.settings import Settings, get_settings
+from crawler.i18n import say
 
 
 def connected_settings() -> Settings:
@@ -37,7 +38,7 @@ def connect_services() -> tuple[Settings, list[Any]]:
             continue
         service = cls(state)
         if not service.is_running():
-            err_console.print(f"[dim]starting embedded {name} in {state}[/]")
+            err_console.print(say("starting_embedded", name=name, state=state))
             started.append(service)
         os.environ[f"PANTAU_{field.upper()}"] = service.start()
     get_settings.cache_clear()
@@ -50,4 +51,4 @@ def require_schema(conn: Any) -> None:
 
     row = conn.execute("SELECT to_regclass('crawl_runs') IS NOT NULL").fetchone()
     if not row or not row[0]:
-        raise UserError("the database has no pantau tables yet", "run `pantau db migrate`")
+        raise UserError(say("no_tables"), say("migrate_hint"))

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from crawler.cli.services import connected_settings, require_schema
+from crawler.i18n import Lang, cli_lang, text
 
 console = Console(highlight=False)
 STATUS_COLOUR = {"succeeded": "green", "running": "cyan", "queued": "cyan", "revoked": "yellow"}
@@ -30,15 +31,17 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
-def ago(when: datetime | None, now: datetime | None = None) -> str:
-    """``45s ago``, ``12m ago``, ``3h ago``, ``2d ago``; ``never`` for None."""
+def ago(when: datetime | None, now: datetime | None = None, lang: Lang | None = None) -> str:
+    """``45s ago``, ``12m ago``, ``3h ago``, ``2d ago``; ``never`` for None (in Indonesian
+    ``45s lalu``, ``tidak pernah``); ``lang`` defaults to the command's."""
+    lang = lang or cli_lang()
     if when is None:
-        return "never"
+        return text("never", lang)
     seconds = max(0, int(((now or datetime.now(UTC)) - when).total_seconds()))
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
-            return f"{seconds // size}{unit} ago"
-    return f"{seconds}s ago"
+            return text("ago", lang, amount=f"{seconds // size}{unit}")
+    return text("ago", lang, amount=f"{seconds}s")
 
 
 def duration(seconds: float | None) -> str:
@@ -55,8 +58,10 @@ def duration(seconds: float | None) -> str:
 
 def health_table(rows: list[dict[str, Any]]) -> Table:
     """One line per source: health, last run, last success, failure streak, last error."""
-    table = Table("region", "source", "health", "last run", "last success", "failures",
-                  "active", "last error", title="source health")
+    lang = cli_lang()
+    table = Table(*(text(f"col_{c}", lang) for c in (
+        "region", "source", "health", "last_run", "last_success", "failures", "active",
+        "last_error")), title=text("health_title", lang))
     for row in rows:
         state, last = row["health"], row["last_status"]
         error = row.get("last_error") or ""
@@ -74,9 +79,10 @@ def health_table(rows: list[dict[str, Any]]) -> Table:
 
 def runs_table(region: str, rows: list[dict[str, Any]]) -> Table:
     """The recent runs of one region, a section per source, newest first."""
-    table = Table("source", "run", "status", "pages", "posts", "new", "edited", "deleted",
-                  "errors", "started", "took", "reason",
-                  title=f"region {region or '-'}: recent runs")
+    lang = cli_lang()
+    table = Table(*(text(f"col_{c}", lang) for c in (
+        "source", "run", "status", "pages", "posts", "new", "edited", "deleted", "errors",
+        "started", "took", "reason")), title=text("runs_title", lang, region=region or "-"))
     previous = None
     for run in rows:
         if previous is not None and run["source"] != previous:
@@ -123,8 +129,7 @@ def status(
         typer.echo(json.dumps({"health": health, "runs": runs}, default=_json_value, indent=2))
         return
     if not runs:
-        where = " matching these filters" if source or region else ""
-        console.print(f"no crawl runs{where} yet: start one with `pantau crawl`")
+        console.print(text("no_runs_filtered" if source or region else "no_runs", cli_lang()))
         return
     console.print(health_table(health))
     for code in dict.fromkeys(run.get("region") or "" for run in runs):

@@ -26,6 +26,7 @@ from crawler.enrich.neardup import (
     matching_pairs,
     signature,
 )
+from crawler.enrich.watchmap import WatchlistMap
 from crawler.storage import clusters as cluster_store
 from crawler.storage.enrichment import (
     EnrichedRow,
@@ -48,6 +49,9 @@ class EnrichOptions:
     """What a run processes and how it compares texts."""
 
     rebuild: bool = False
+    # with rebuild: also compare every text again and rebuild clusters (False: re-flag every
+    # post, compare only texts changed since their signature; watchlists leave clusters be)
+    recluster: bool = True
     region: str | None = None
     since: datetime | None = None
     batch_size: int = 1000
@@ -72,26 +76,26 @@ class EnricherChooser:
     (an ad-hoc URL crawl) gets the watchlists the file has for its stored region.
     """
 
-    def __init__(self, sources_file: SourcesFile | None) -> None:
-        self.file = sources_file
-        self.sources = {s.name: s for s in sources_file.sources()} if sources_file else {}
+    def __init__(self, sources: SourcesFile | WatchlistMap | None) -> None:
+        self.map = WatchlistMap.of(sources) if isinstance(sources, SourcesFile) else sources
         self.cache: dict[tuple[str, str | None], tuple[Enricher, str | None]] = {}
 
     def for_post(self, post: StoredPost) -> tuple[Enricher, str | None]:
         key = (post.source, post.region)
         if key not in self.cache:
-            source = self.sources.get(post.source)
+            source = self.map.source(post.source) if self.map else None
             if source is not None:
-                self.cache[key] = (Enricher(source.watchlists), source.region or post.region)
+                region, lists = source
+                self.cache[key] = (Enricher(lists), region or post.region)
             else:
-                lists = self.file.region_watchlists(post.region) if (
-                    self.file and post.region) else []
+                lists = self.map.region_watchlists(post.region) if (
+                    self.map and post.region) else []
                 self.cache[key] = (Enricher(lists), post.region)
         return self.cache[key]
 
 
 def enrich_stored(database_url: str, options: EnrichOptions,
-                  sources_file: SourcesFile | None = None,
+                  sources_file: SourcesFile | WatchlistMap | None = None,
                   on_batch: Callable[[int], None] | None = None) -> EnrichStats:
     """Enrich and cluster the selected stored posts; ``on_batch(n)`` after each batch."""
     from crawler.storage.db import connect
@@ -103,7 +107,8 @@ def enrich_stored(database_url: str, options: EnrichOptions,
         if not locked or not locked[0]:
             raise EnrichBusy("another `pantau enrich` is running on this database")
         try:
-            if options.rebuild and options.region is None and options.since is None:
+            if (options.rebuild and options.recluster and options.region is None
+                    and options.since is None):
                 with write.transaction():
                     cluster_store.clear_clusters(write)
             for batch in iter_batches(read, rebuild=options.rebuild, region=options.region,
@@ -137,7 +142,7 @@ def _enrich_batch(conn: psycopg.Connection[Any], batch: list[StoredPost],
         rows.append(EnrichedRow(post.uid, result.language, result.region_codes,
                                 result.watchlist_flags, post.updated_at))
         stats.flagged += bool(result.watchlist_flags)
-        if options.rebuild or post.signature_hash != post.content_hash:
+        if (options.rebuild and options.recluster) or post.signature_hash != post.content_hash:
             sig = signature(post.body_text, options.min_words)
             signatures.append((post.uid, post.content_hash, sig,
                                band_buckets(sig, shape) if sig is not None else []))

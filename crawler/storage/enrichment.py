@@ -140,3 +140,24 @@ def purge_raw(conn: psycopg.Connection[Any], before: datetime, batch_size: int =
         total += cur.rowcount
         if cur.rowcount < batch_size:
             return total
+
+
+# pg_advisory_lock key: "pantauPR" (purge raw) as a stable 64-bit number
+PURGE_LOCK_KEY = 0x70616E7461755052
+
+
+class PurgeBusy(RuntimeError):
+    """Another raw purge holds the lock on this database."""
+
+
+def purge_raw_exclusive(conn: psycopg.Connection[Any], before: datetime,
+                        batch_size: int = 5000) -> int:
+    """:func:`purge_raw` while holding the purge's advisory lock (``conn`` in autocommit), so
+    `pantau purge-raw` and the scheduled ``pantau.purge_raw`` never run at once."""
+    row = conn.execute("SELECT pg_try_advisory_lock(%s)", [PURGE_LOCK_KEY]).fetchone()
+    if not row or not row[0]:
+        raise PurgeBusy("another raw purge is running on this database")
+    try:
+        return purge_raw(conn, before, batch_size)
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", [PURGE_LOCK_KEY])
