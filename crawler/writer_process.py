@@ -3,7 +3,7 @@
 Parsing keeps a spider's reactor thread busy, and Python threads share one core (the GIL):
 enrichment (language detection, gazetteer) and the writer's serialization cost the crawl
 almost as much as parsing did (docs/benchmarks.md, "Crawl"). With ``PANTAU_WRITER_PROCESS=true``
-(opt-in) the storage pipeline forks this process when the spider opens, before it
+(the default) the storage pipeline forks this process when the spider opens, before it
 connects to anything, and hands it the write-behind jobs (crawler.writebehind) over a socket:
 pickled jobs down, pickled outcomes up, one at a time, in order. The process enriches, writes
 and answers; it is the spider's child, in its process group (killed with it), and it exits
@@ -111,10 +111,13 @@ def _serve(sock: socket.socket, factory: RunnerFactory) -> None:
     try:
         # Nothing of the spider's is used here (its descriptors stay open until this process
         # exits, at the end of the crawl). Its signal handlers would talk to a reactor that
-        # does not run here: a SIGTERM to the spider's group must end this process at once.
+        # does not run here: the runner's stop signal to the spider's group (SIGINT,
+        # crawler.runner.process) must end this process at once. SIGTERM is ignored, as by
+        # the spider: a process manager signalling every process must not stop it.
         signal.set_wakeup_fd(-1)
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        for sig in (signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         runner = factory()
         while (job := _receive(sock)) is not None:
             _send(sock, runner(job))

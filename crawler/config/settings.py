@@ -91,13 +91,13 @@ class Settings(BaseSettings):
         default=1.0, gt=0, description="Seconds between progress reports from a running spider."
     )
     writer_process: bool = Field(
-        default=False,
+        default=True,
         description="Enrich and write a crawl's posts in a process forked beside the spider "
         "(crawler/writer_process.py), so they use another core than parsing; off: in a "
         "thread of the spider.",
     )
     warm_spiders: bool = Field(
-        default=False,
+        default=True,
         description="Fork spider processes from a server that imported Scrapy and pantau "
         "once per worker process (crawler/runner/zygote.py) instead of starting a new "
         "interpreter for every crawl.",
@@ -143,8 +143,9 @@ class Settings(BaseSettings):
     # Reports and exports (crawler/report, crawler/export; docs/analysts.md).
     lang: Literal["id", "en"] = Field(
         default="id",
-        description="Language of reports and of the messages of `pantau report` and `pantau "
-        "export`: id (Indonesian) or en (English); --lang overrides it.",
+        description="Language of reports and of every command's messages (errors, hints, "
+        "summaries; --help stays English): id (Indonesian) or en (English); the --lang of "
+        "`pantau report` and `pantau export` overrides it.",
     )
 
     # Identity and office networks (docs/operations.md, "Identity and office networks").
@@ -400,6 +401,17 @@ class Settings(BaseSettings):
         default=30.0, ge=0,
         description="Seconds between the beat's checks of the sources file for changes (a "
         "changed file is synced into the schedule); 0: only at start and on SIGHUP.",
+    )
+    enrich_interval: int = Field(
+        default=900, ge=0,
+        description="Seconds between the beat's `pantau.enrich` tasks (queue maintenance): "
+        "near-duplicate clusters of new posts, and every post re-flagged after a watchlist "
+        "change; 0: not scheduled (docs/operations.md, 'Maintenance on schedule').",
+    )
+    purge_raw_interval: int = Field(
+        default=86400, ge=0,
+        description="Seconds between the beat's `pantau.purge_raw` tasks (queue maintenance), "
+        "which apply PANTAU_RAW_RETENTION_DAYS; 0: not scheduled.",
     )
 
     @model_validator(mode="after")

@@ -2,7 +2,7 @@
 
 A spider started with ``python -m crawler.runner.child`` spends 1.5-2 CPU-seconds importing
 Scrapy and pantau and loading the enrichment data before its first request - more than the
-rest of a small crawl. With ``PANTAU_WARM_SPIDERS=true`` (opt-in) the process that runs
+rest of a small crawl. With ``PANTAU_WARM_SPIDERS=true`` (the default) the process that runs
 crawls (a Celery pool process, ``pantau crawl``) starts, at its first crawl, a *zygote*:
 ``python -m crawler.runner.zygote_server``, which imports :mod:`crawler.runner.warm` and then forks
 one child per crawl. The child becomes what the exec start would have been: a new session,

@@ -63,8 +63,9 @@ LONG_LIMITS = {"PANTAU_TASK_SOFT_TIME_LIMIT": "3300", "PANTAU_TASK_TIME_LIMIT": 
 HAS_SCRAPY_REDIS = importlib.util.find_spec("scrapy_redis") is not None
 # pantau with its opt-in speed-ups: enrich and write in a process beside the spider, spiders
 # forked from a warm server (docs/operations.md, PANTAU_WRITER_PROCESS, PANTAU_WARM_SPIDERS)
-FAST = {"PANTAU_WRITER_PROCESS": "true", "PANTAU_WARM_SPIDERS": "true"}
-PANTAU_KINDS = {"pantau": {}, "pantau-fast": FAST}
+# pantau-exec: the writer in a thread of the spider, a new interpreter for every spider
+EXEC = {"PANTAU_WRITER_PROCESS": "false", "PANTAU_WARM_SPIDERS": "false"}
+PANTAU_KINDS = {"pantau": {}, "pantau-exec": EXEC}
 
 # slow and integration too: a run selected with `-m "not slow"` replaces the default
 # `-m "not benchmark"` and would otherwise pick these up.
@@ -265,7 +266,7 @@ def test_one_worker_vs_bare_scrapy(site: Site, database: str, redis_url: str, cl
         print(f"  {kind:<12} {rate[kind]:7.1f} pages/s  ratio to bare {ratio:.2f}"
               f"  crawler CPU {per_page:.2f} ms/page, postgres CPU {cpu['postgres']:.1f}s, "
               f"site CPU {cpu['site']:.1f}s")  # fmt: skip
-    print("  (pantau-fast: " + ", ".join(f"{k}={v}" for k, v in FAST.items()) + "; its first "
+    print("  (pantau-exec: " + ", ".join(f"{k}={v}" for k, v in EXEC.items()) + "; pantau's first "
           "crawl also starts the warm server)")
     if not HAS_SCRAPY_REDIS:
         print("  scrapy-redis is not installed: no scrapy-redis run")
@@ -274,8 +275,8 @@ def test_one_worker_vs_bare_scrapy(site: Site, database: str, redis_url: str, cl
 # -- 2. two workers against one ------------------------------------------------------------------
 
 
-# PANTAU_BENCH_FAST=1: the workers of the two-worker runs use pantau-fast's settings
-TWO_ENV = FAST if os.environ.get("PANTAU_BENCH_FAST", "0") == "1" else {}
+# PANTAU_BENCH_EXEC=1: the workers of the two-worker runs use pantau-exec's settings
+TWO_ENV = EXEC if os.environ.get("PANTAU_BENCH_EXEC", "0") == "1" else {}
 TWO_CONFIGS = (
     # (label, workers, concurrency per worker, sources)
     ("1 worker x1, 2 sources", 1, 1, 2),
