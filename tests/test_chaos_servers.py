@@ -37,7 +37,7 @@ from tests.workers import client_for, running_worker, worker_env
 
 pytestmark = [pytest.mark.chaos, pytest.mark.integration]
 
-HOLD = 0.06  # seconds the forum takes for each page: the crawl lasts long enough to be hit
+HOLD = 0.25  # seconds the forum takes for each page: the crawl outlasts the outage
 FAULT_AFTER = 70  # requests served before the fault (of 202 in the whole crawl)
 DOWN_SECONDS = 3.0  # how long the server stays down
 

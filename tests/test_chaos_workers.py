@@ -80,12 +80,13 @@ class Worker:
 
 @contextlib.contextmanager
 def start_worker(env: dict[str, str], name: str, address: str, log: Path,
-                 client: Celery) -> Iterator[Worker]:
-    """A worker binding ``address``, ready when it answers a ping addressed to it."""
+                 client: Celery, *options: str) -> Iterator[Worker]:
+    """A worker binding ``address`` (``options``: more `pantau worker` options, e.g.
+    ``--browser``), ready when it answers a ping addressed to it."""
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "crawler", "worker", "--region", "62", "--concurrency", "1",
-             "--hostname", f"{name}@%h"],
+             "--hostname", f"{name}@%h", *options],
             env={**env, "PANTAU_BIND_ADDRESS": address}, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True)
         worker = Worker(name, address, proc, log)

@@ -340,9 +340,28 @@ def findings_of(path: Path) -> Iterator[str]:
         yield f"{path.relative_to(ROOT)}:{line}: {what}"
 
 
+# Statements the scanner cannot follow, each checked by hand; keyed by file and source text.
+REVIEWED = {
+    # the downgrade re-creates two views from migration 0006's own constants, loaded from its
+    # file (migrations are not an importable package), with CREATE OR REPLACE
+    ("crawler/storage/migrations/versions/0007_access.py",
+     'op.execute(statement.replace("CREATE VIEW", "CREATE OR REPLACE VIEW", 1))'),
+}
+
+
 def test_no_unsafe_yaml_and_no_formatted_sql() -> None:
-    found = [finding for path in modules() for finding in findings_of(path)]
+    found = []
+    for path in modules():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        relative = str(path.relative_to(ROOT))
+        found += [finding for finding in findings_of(path)
+                  if (relative, lines[int(finding.split(":")[1]) - 1].strip()) not in REVIEWED]
     assert not found, "\n".join(found)
+
+
+def test_every_reviewed_statement_still_exists() -> None:
+    for relative, text in REVIEWED:
+        assert text in (ROOT / relative).read_text(encoding="utf-8"), (relative, text)
 
 
 # --- the scanner finds what it must (each case would pass unnoticed by a broken scanner) ---

@@ -91,3 +91,32 @@ def test_refused_before_connect_allowed_tunnelled(monkeypatch: pytest.MonkeyPatc
     # besides the test's own connections to the proxy, one: to situs.lokal's checked address
     proxy_port = connects[0][1]
     assert [c[:2] for c in connects if c[1] != proxy_port] == [("127.0.0.1", port)]
+
+
+def test_connections_leave_from_the_bind_address() -> None:
+    """PANTAU_BIND_ADDRESS holds for rendered crawls too: the proxy opens the browser's
+    connections from it, so the site sees 127.0.0.2, not the system's choice (127.0.0.1)."""
+
+    async def run() -> list[tuple[int, bytes]]:
+        async def peer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.read()
+            writer.write(writer.get_extra_info("peername")[0].encode())
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(peer, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        guard = SsrfGuard(AddressPolicy.parse("127.0.0.1/32"))
+        bound = BrowserGuardProxy(guard, lambda *_: None, bind_address="127.0.0.2")
+        unbound = BrowserGuardProxy(guard, lambda *_: None)
+        await bound.start()
+        await unbound.start()
+        try:
+            return [await exchange(bound, "127.0.0.1", port, b"x"),
+                    await exchange(unbound, "127.0.0.1", port, b"x")]
+        finally:
+            await bound.close()
+            await unbound.close()
+            server.close()
+
+    assert asyncio.run(run()) == [(0, b"127.0.0.2"), (0, b"127.0.0.1")]

@@ -334,7 +334,8 @@ class Settings(BaseSettings):
     bind_address: IPvAnyAddress | None = Field(
         default=None,
         description="Local IP address crawl connections are made from (Scrapy's bind "
-        "address); unset: the system chooses.",
+        "address; a rendered crawl's browser connections, through the SSRF guard's proxy); "
+        "unset: the system chooses.",
     )
 
     # Reddit is crawled only through its OAuth API (crawler/social_auth.py; docs/sources.md).

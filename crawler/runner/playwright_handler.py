@@ -12,7 +12,8 @@ scrapy-playwright's abort hook: images, media and fonts are not loaded
 (crawler.runner.browser), and a request to an address that is not public (unless
 PANTAU_ALLOWED_NETWORKS allows it) is aborted before it leaves the browser. The hook never
 sees the hops of a redirect the browser follows, so Chromium is also launched behind the
-guard's SOCKS5 proxy (crawler.ssrf.browser_proxy), which checks every connection it opens.
+guard's SOCKS5 proxy (crawler.ssrf.browser_proxy), which checks every connection it opens
+and opens it from PANTAU_BIND_ADDRESS, if set (Chromium itself cannot bind one).
 Both kinds of refusal are recorded on the run like the guard's (kind ``blocked``).
 """
 
@@ -50,6 +51,7 @@ class SharedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
         except NotConfigured:  # PANTAU_ALLOWED_NETWORKS is '*'
             self.guard = None
         self.guard_proxy: BrowserGuardProxy | None = None
+        self.bind_address: str | None = crawler.settings.get("PANTAU_BIND_ADDRESS") or None
         self.abort_request = self.refuse
 
     @classmethod
@@ -91,7 +93,7 @@ class SharedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
             upstream = office_proxy(options.get("proxy"))
             if upstream is not None or "proxy" not in options:
                 self.guard_proxy = BrowserGuardProxy(self.guard, self.refused_connection,
-                                                     upstream)
+                                                     upstream, self.bind_address)
                 await self.guard_proxy.start()
                 options["proxy"] = {"server": self.guard_proxy.url}
             else:  # a proxy the guard cannot tunnel through: the route checks only

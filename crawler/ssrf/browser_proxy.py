@@ -13,7 +13,9 @@ rebinding cannot slip in between). A refusal answers "not allowed by ruleset", s
 sees a failed connection, and calls ``on_refusal`` (the handler records it on the run, kind
 ``blocked``). With an office proxy (an ``http://`` proxy URL), the checked connection is a
 CONNECT tunnel through it, except for hosts in PANTAU_NO_PROXY; the target is checked all the
-same. UDP (WebRTC) is switched off in Chromium instead (crawler.runner.browser).
+same. Connections leave from PANTAU_BIND_ADDRESS when it is set, as Scrapy's do
+(crawler.network.BindAddressMiddleware). UDP (WebRTC) is switched off in Chromium instead
+(crawler.runner.browser).
 """
 
 from __future__ import annotations
@@ -56,10 +58,12 @@ class BrowserGuardProxy:
     """A SOCKS5 server on 127.0.0.1 that lets the browser reach only what the guard allows."""
 
     def __init__(self, guard: SsrfGuard, on_refusal: Callable[[str, str], None],
-                 upstream: Upstream | None = None) -> None:
+                 upstream: Upstream | None = None, bind_address: str | None = None) -> None:
         self.guard = guard
         self.on_refusal = on_refusal  # (host:port, reason)
         self.upstream = upstream
+        # the local address of every connection out (to the site, or to the office proxy)
+        self.local_addr = (bind_address, 0) if bind_address else None
         self.server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -129,11 +133,11 @@ class BrowserGuardProxy:
             return _NOT_ALLOWED, None
         try:
             if self.upstream is not None and not bypasses_proxy(host, self.upstream.no_proxy):
-                return _OK, await _through(self.upstream, host, port)
+                return _OK, await _through(self.upstream, host, port, self.local_addr)
             for address in addresses:
                 with contextlib.suppress(OSError):
-                    return _OK, await asyncio.wait_for(
-                        asyncio.open_connection(str(address), port), _IO_TIMEOUT)
+                    return _OK, await asyncio.wait_for(asyncio.open_connection(
+                        str(address), port, local_addr=self.local_addr), _IO_TIMEOUT)
         except (OSError, TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass
         return _REFUSED, None
@@ -171,11 +175,12 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
             writer.write_eof()
 
 
-async def _through(upstream: Upstream, host: str, port: int) -> tuple[
+async def _through(upstream: Upstream, host: str, port: int,
+                   local_addr: tuple[str, int] | None = None) -> tuple[
         asyncio.StreamReader, asyncio.StreamWriter]:
     """A CONNECT tunnel to ``host:port`` through the office proxy."""
-    reader, writer = await asyncio.wait_for(
-        asyncio.open_connection(upstream.host, upstream.port), _IO_TIMEOUT)
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(
+        upstream.host, upstream.port, local_addr=local_addr), _IO_TIMEOUT)
     target = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     lines = [f"CONNECT {target} HTTP/1.1", f"Host: {target}"]
     if upstream.username is not None:
