@@ -70,40 +70,30 @@ class Fault:
         return self.hit
 
 
-class FaultForumServer(LoggedForumServer):
-    """The logged demo forum that fires one fault after its N-th thread page was served."""
+class Trigger:
+    """One fault, fired right after the N-th served request that ``matches``, on the handler
+    thread that served it (before that thread takes another request)."""
 
-    def __init__(self, forum: Forum, *, page_seconds: float = 0.0) -> None:
-        super().__init__(forum, hold=(lambda path: page_seconds) if page_seconds else None)
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
         self._fault: Fault | None = None
         self._action: Callable[[Hit], object] | None = None
-        self._path = THREAD_PAGE
+        self._matches: Callable[[Hit], bool] = lambda hit: False
         self._served = 0
-        quiet = self._httpd.handle_error
-
-        def handle_error(request: Any, client_address: Any) -> None:
-            """A killed worker's connections reset: expected here, not worth a traceback."""
-            if not isinstance(sys.exc_info()[1], ConnectionError):
-                quiet(request, client_address)
-
-        self._httpd.handle_error = handle_error  # type: ignore[method-assign]
 
     def arm(self, at_request: int, action: Callable[[Hit], object],
-            path: str = THREAD_PAGE) -> Fault:
-        """Call ``action(hit)`` right after page number ``at_request`` of ``path`` (thread
-        pages; :data:`LIST_PAGE` for a discovery step) was served."""
-        with self.hits_lock:
-            self._fault = Fault(at_request)
-            self._action = action
-            self._path = path
+            matches: Callable[[Hit], bool]) -> Fault:
+        """Call ``action(hit)`` once the ``at_request``-th request that ``matches`` was served."""
+        with self._lock:
+            self._fault, self._action, self._matches = Fault(at_request), action, matches
             self._served = 0
-        return self._fault
+            return self._fault
 
-    def _record(self, hit: Hit) -> None:
-        super()._record(hit)
+    def observe(self, hit: Hit) -> None:
+        """Count a served request; fire the fault when it is the one."""
         fault, action = None, None
-        with self.hits_lock:
-            if urlpath(hit) == self._path and hit.status == 200:
+        with self._lock:
+            if self._matches(hit):
                 self._served += 1
                 if self._fault is not None and self._served == self._fault.at_request:
                     fault, action = self._fault, self._action
@@ -116,6 +106,37 @@ class FaultForumServer(LoggedForumServer):
             fault.error = err
         finally:
             fault.done.set()
+
+
+def quiet_connection_resets(httpd: Any) -> None:
+    """A killed worker's connections reset: expected in these tests, not worth a traceback."""
+    report = httpd.handle_error
+
+    def handle_error(request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            report(request, client_address)
+
+    httpd.handle_error = handle_error
+
+
+class FaultForumServer(LoggedForumServer):
+    """The logged demo forum that fires one fault after its N-th thread page was served."""
+
+    def __init__(self, forum: Forum, *, page_seconds: float = 0.0) -> None:
+        super().__init__(forum, hold=(lambda path: page_seconds) if page_seconds else None)
+        self.trigger = Trigger()
+        quiet_connection_resets(self._httpd)
+
+    def arm(self, at_request: int, action: Callable[[Hit], object],
+            path: str = THREAD_PAGE) -> Fault:
+        """Call ``action(hit)`` right after page number ``at_request`` of ``path`` (thread
+        pages; :data:`LIST_PAGE` for a discovery step) was served."""
+        return self.trigger.arm(at_request, action,
+                                lambda hit: urlpath(hit) == path and hit.status == 200)
+
+    def _record(self, hit: Hit) -> None:
+        super()._record(hit)
+        self.trigger.observe(hit)
 
     def thread_hits(self) -> list[Hit]:
         """Every thread page served (status 200), by start time."""

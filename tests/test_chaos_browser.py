@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -39,7 +38,7 @@ import pytest
 from celery import Celery
 
 from crawler.demosite import Forum
-from tests.chaos import Fault, Tally, log_tail, small_forum
+from tests.chaos import Fault, Tally, Trigger, log_tail, quiet_connection_resets, small_forum
 from tests.chromium import BROWSER_NAMES, chromium_path, short_tmpdir, wait_for_no_chromium
 from tests.sitelog import Hit
 from tests.sites.rendered import POSTS_PER_PAGE, RENDER, SELECTORS, RenderedForumServer, truth
@@ -68,24 +67,14 @@ class FaultRenderedServer(RenderedForumServer):
     def __init__(self, forum: Forum) -> None:
         self.hits: list[Hit] = []
         self.hits_lock = threading.Lock()
-        self._fault: Fault | None = None
-        self._action: Callable[[Hit], object] | None = None
-        self._served = 0
+        self.trigger = Trigger()
         super().__init__(forum)
-        quiet = self._httpd.handle_error
-
-        def handle_error(request: Any, client_address: Any) -> None:
-            """A killed worker's connections reset: expected here, not worth a traceback."""
-            if not isinstance(sys.exc_info()[1], ConnectionError):
-                quiet(request, client_address)
-
-        self._httpd.handle_error = handle_error  # type: ignore[method-assign]
+        quiet_connection_resets(self._httpd)
 
     def arm(self, at_page: int, action: Callable[[Hit], object]) -> Fault:
         """Call ``action(hit)`` right after thread page number ``at_page`` was served."""
-        with self.hits_lock:
-            self._fault, self._action, self._served = Fault(at_page), action, 0
-            return self._fault
+        return self.trigger.arm(at_page, action,
+                                lambda hit: hit.path.startswith(TOPIC) and hit.status == 200)
 
     def log(self) -> list[Hit]:
         """Every request so far, by start time."""
@@ -97,22 +86,9 @@ class FaultRenderedServer(RenderedForumServer):
         return [h for h in self.log() if h.path.startswith(TOPIC) and h.status == 200]
 
     def _record(self, hit: Hit) -> None:
-        fault, action = None, None
         with self.hits_lock:
             self.hits.append(hit)
-            if hit.path.startswith(TOPIC) and hit.status == 200:
-                self._served += 1
-                if self._fault is not None and self._served == self._fault.at_request:
-                    fault, action = self._fault, self._action
-        if fault is None or action is None:
-            return
-        fault.hit, fault.fired_at = hit, time.monotonic()
-        try:
-            action(hit)
-        except BaseException as err:  # reported by Fault.wait in the test's thread
-            fault.error = err
-        finally:
-            fault.done.set()
+        self.trigger.observe(hit)
 
     def _handler_class(self) -> type[Any]:
         server = self
