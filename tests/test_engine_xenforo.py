@@ -206,7 +206,8 @@ def test_relative_dates_parse_without_machine_readable_times(server: XenForoServ
                       "", page.text)
         result = ENGINE.parse(Page(url=page.url, text=bare), context())
         item = next(p for p in result.posts if p.native_id == str(post.post_id))
-        assert item.published_at == post.published_at
+        # "N menit yang lalu" (a post of the last hour, just after midnight) is minute-exact only
+        assert abs(item.published_at - post.published_at) < timedelta(minutes=1)
 
 
 def test_single_post_thread_and_a_page_without_posts(server: XenForoServer) -> None:
